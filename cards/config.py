@@ -1,0 +1,173 @@
+"""Loads and validates the reviewed guideline configuration (`cards/guideline.toml` by default).
+
+Start-up fails, naming the problem, when a criterion has no logic, logic has no config, a threshold
+is missing or unknown, an evidence or override-reason key is undefined, or a summary would render to
+140 characters or more.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import string
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from cards.rules import ALL_CRITERIA
+from cards.rules.base import Thresholds
+
+DEFAULT_GUIDELINE_FILE = Path(__file__).with_name("guideline.toml")
+MAX_SUMMARY_CHARS = 139
+INDICATOR_RANK = {"critical": 0, "warning": 1, "info": 2}
+
+
+class GuidelineConfigError(ValueError):
+    """The guideline configuration is invalid; the message says where."""
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class GuidelineMeta(Strict):
+    id: str
+    version: str
+    title: str
+    source_label: str
+    topic_system: str
+    source_url: str | None = None
+
+
+class Population(Strict):
+    min_age_years: int = Field(ge=0)
+    max_age_years: int = Field(ge=0)
+
+
+class OverrideReasons(Strict):
+    system: str
+    codes: dict[str, str]
+
+
+class Evidence(Strict):
+    citation: str
+    doi: str | None = None
+    url: str | None = None
+    supports: str
+
+
+class SuggestionText(Strict):
+    label: str
+    description: str
+
+
+class LinkConfig(Strict):
+    label: str
+    url: str
+
+
+class CriterionConfig(Strict):
+    title: str
+    indicator: Literal["info", "warning", "critical"]
+    summary: str
+    detail: str
+    evidence: list[str] = []
+    local_policy: str | None = None
+    override_reasons: list[str] = []
+    suggestions: dict[str, SuggestionText] = {}
+    links: list[LinkConfig] = []
+    silent: bool = False
+    thresholds: dict[str, Any]
+
+
+class GuidelineFile(Strict):
+    guideline: GuidelineMeta
+    population: Population
+    override_reasons: OverrideReasons
+    evidence: dict[str, Evidence] = {}
+    criteria: dict[str, CriterionConfig]
+
+
+@dataclass(frozen=True)
+class Guideline:
+    """The validated configuration, with each criterion's thresholds parsed by its own model."""
+
+    file: GuidelineFile
+    thresholds: dict[str, Thresholds]
+    sha256: str
+
+    @property
+    def meta(self) -> GuidelineMeta:
+        return self.file.guideline
+
+    def criterion(self, criterion_id: str) -> CriterionConfig:
+        return self.file.criteria[criterion_id]
+
+    def template_values(self, criterion_id: str) -> dict[str, Any]:
+        return self.thresholds[criterion_id].model_dump()
+
+
+def load_guideline(path: Path | str | None = None) -> Guideline:
+    path = Path(path) if path else DEFAULT_GUIDELINE_FILE
+    try:
+        raw = path.read_bytes()
+        data = tomllib.loads(raw.decode("utf-8"))
+        parsed = GuidelineFile.model_validate(data)
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise GuidelineConfigError(f"{path}: cannot read guideline config: {exc}") from exc
+    except ValidationError as exc:
+        raise GuidelineConfigError(f"{path}: invalid guideline config:\n{exc}") from exc
+    thresholds = _validate(parsed, path)
+    return Guideline(file=parsed, thresholds=thresholds, sha256=hashlib.sha256(raw).hexdigest())
+
+
+def _validate(parsed: GuidelineFile, path: Path) -> dict[str, Thresholds]:
+    configured, implemented = set(parsed.criteria), set(ALL_CRITERIA)
+    if configured - implemented:
+        raise GuidelineConfigError(f"{path}: criteria without logic: {sorted(configured - implemented)}")
+    if implemented - configured:
+        raise GuidelineConfigError(f"{path}: criteria without config: {sorted(implemented - configured)}")
+    if parsed.population.min_age_years > parsed.population.max_age_years:
+        raise GuidelineConfigError(f"{path}: population min_age_years exceeds max_age_years")
+    thresholds: dict[str, Thresholds] = {}
+    for cid, cfg in parsed.criteria.items():
+        criterion = ALL_CRITERIA[cid]
+        try:
+            thresholds[cid] = criterion.thresholds_model.model_validate(cfg.thresholds)
+        except ValidationError as exc:
+            raise GuidelineConfigError(f"{path}: {cid} thresholds: {exc}") from exc
+        _check_references(parsed, cid, cfg, path)
+        values = {**thresholds[cid].model_dump(), **criterion.example_observed}
+        for field, template in _templates(cfg):
+            _check_placeholders(cid, field, template, values, path)
+        summary = cfg.summary.format_map(values)
+        if len(summary) > MAX_SUMMARY_CHARS:
+            raise GuidelineConfigError(
+                f"{path}: {cid} summary renders to {len(summary)} characters (max {MAX_SUMMARY_CHARS}): {summary}"
+            )
+    return thresholds
+
+
+def _check_references(parsed: GuidelineFile, cid: str, cfg: CriterionConfig, path: Path) -> None:
+    unknown_evidence = [e for e in cfg.evidence if e not in parsed.evidence]
+    if unknown_evidence:
+        raise GuidelineConfigError(f"{path}: {cid} cites undefined evidence {unknown_evidence}")
+    unknown_reasons = [r for r in cfg.override_reasons if r not in parsed.override_reasons.codes]
+    if unknown_reasons:
+        raise GuidelineConfigError(f"{path}: {cid} names undefined override reasons {unknown_reasons}")
+
+
+def _templates(cfg: CriterionConfig) -> list[tuple[str, str]]:
+    out = [("summary", cfg.summary), ("detail", cfg.detail)]
+    for key, text in cfg.suggestions.items():
+        out += [(f"suggestions.{key}.label", text.label), (f"suggestions.{key}.description", text.description)]
+    return out
+
+
+def _check_placeholders(cid: str, field: str, template: str, values: dict[str, Any], path: Path) -> None:
+    names = {name for _, name, _, _ in string.Formatter().parse(template) if name}
+    missing = names - set(values)
+    if missing:
+        raise GuidelineConfigError(f"{path}: {cid} {field} uses unknown placeholders {sorted(missing)}")

@@ -1,0 +1,18 @@
+"""Population gate: young to middle-aged adults with an active hamstring condition.
+
+No card is shown outside it; when the data needed to decide is missing (no birth date), no card
+rather than a guess.
+"""
+
+from __future__ import annotations
+
+from cards.config import Population
+from cards.facts import ClinicalFacts
+
+
+def in_population(facts: ClinicalFacts, population: Population) -> bool:
+    if facts.age_years is None:
+        return False
+    if not population.min_age_years <= facts.age_years <= population.max_age_years:
+        return False
+    return bool(facts.hamstring_injuries)

@@ -1,0 +1,96 @@
+"""The one FHIR client: one `requests.Session`, explicit timeouts, typed errors raised from one place.
+
+It only ever contacts origins on the configured allow-list, never follows a redirect, bounds the size
+of what it reads, and sends the bearer token only to the origin it was given for. Tokens are never
+logged: log lines name the origin and path only.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+
+from cds_service import jsonutil
+from cds_service.settings import normalize_origin
+
+log = logging.getLogger(__name__)
+MAX_RESPONSE_BYTES = 32 * 1024 * 1024
+FHIR_JSON = "application/fhir+json, application/json;q=0.9"
+
+
+class FhirError(Exception):
+    """A FHIR request that did not give usable data; the message is safe to show and log."""
+
+
+class NotAllowed(FhirError):
+    pass
+
+
+class FhirUnavailable(FhirError):
+    pass
+
+
+class FhirRefused(FhirError):
+    def __init__(self, message: str, status: int):
+        super().__init__(message)
+        self.status = status
+
+
+class FhirInvalid(FhirError):
+    pass
+
+
+class FhirClient:
+    def __init__(self, allowlist: list[str], max_response_bytes: int = MAX_RESPONSE_BYTES):
+        self.allowlist = frozenset(allowlist)
+        self.max_response_bytes = max_response_bytes
+        self.session = requests.Session()
+        self.session.trust_env = False  # no proxy or .netrc credentials from the environment
+        self.session.max_redirects = 0
+
+    def is_allowed(self, url: str) -> bool:
+        return normalize_origin(url) in self.allowlist
+
+    def get_json(self, url: str, token: str | None, timeout: float) -> dict[str, Any]:
+        if not self.is_allowed(url):
+            raise NotAllowed(f"{normalize_origin(url) or 'this URL'} is not on the FHIR server allow-list")
+        where = _describe(url)
+        headers = {"Accept": FHIR_JSON}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        try:
+            response = self.session.get(url, headers=headers, timeout=(min(timeout, 2.0), timeout),
+                                        allow_redirects=False, stream=True)
+        except requests.RequestException as exc:
+            raise FhirUnavailable(f"{where}: {type(exc).__name__}") from None
+        with response:
+            if response.status_code != 200:
+                raise FhirRefused(f"{where}: HTTP {response.status_code}", response.status_code)
+            body = self._read_bounded(response, where)
+        try:
+            data = jsonutil.loads(body)
+        except jsonutil.InvalidJson:
+            raise FhirInvalid(f"{where}: response is not JSON") from None
+        if not isinstance(data, dict) or not isinstance(data.get("resourceType"), str):
+            raise FhirInvalid(f"{where}: response is not a FHIR resource")
+        return data
+
+    def _read_bounded(self, response: requests.Response, where: str) -> bytes:
+        chunks, size = [], 0
+        try:
+            for chunk in response.iter_content(chunk_size=65536):
+                size += len(chunk)
+                if size > self.max_response_bytes:
+                    raise FhirInvalid(f"{where}: response larger than {self.max_response_bytes} bytes")
+                chunks.append(chunk)
+        except requests.RequestException as exc:
+            raise FhirUnavailable(f"{where}: {type(exc).__name__}") from None
+        return b"".join(chunks)
+
+
+def _describe(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{normalize_origin(url)}{parts.path}"

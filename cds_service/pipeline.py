@@ -1,0 +1,118 @@
+"""One hook call, as named steps: request -> resolved data -> facts -> findings -> cards.
+
+Shared by the HTTP route and `hamstring-cds evaluate`, so both give the same answer. Errors that
+belong to the caller (400, 404, 412) come back as an outcome with an OperationOutcome body.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from pydantic import ValidationError
+
+from cards.config import Guideline
+from cards.engine import Evaluation, evaluate
+from cards.findings import Fix
+from cards.render import render_card
+from cds_service.errors import BadRequest, ServiceError, UnknownService, operation_outcome
+from cds_service.jsonutil import response_body
+from cds_service.prefetch import PrefetchResolver, Resolution
+from cds_service.schemas import CONTEXT_MODELS, HookRequest, PatientViewContext
+from cds_service.services import SERVICES, Service
+from fhir_mappings.facts import HookData, build_facts, ref_of
+from fhir_mappings.order_edits import build_action
+from fhir_mappings.parse import resources_in
+
+
+@dataclass
+class HookOutcome:
+    status: int
+    body: dict[str, Any]
+    service_id: str
+    hook_instance: str | None = None
+    evaluation: Evaluation | None = None
+    fetched: dict[str, list[str]] = field(default_factory=dict)
+    latency_ms: float = 0.0
+
+
+@dataclass
+class Pipeline:
+    guideline: Guideline
+    resolver: PrefetchResolver
+    templates: dict[str, str]
+
+    def run(self, service_id: str, payload: Any, as_of: date, source_url: str | None = None) -> HookOutcome:
+        started = time.perf_counter()
+        outcome = HookOutcome(status=200, body={}, service_id=service_id)
+        try:
+            service = find_service(service_id)
+            request, context = parse_request(payload, service)
+            outcome.hook_instance = request.hookInstance
+            resolution = self.resolve(request, context)
+            outcome.fetched = resolution.fetched
+            data = hook_data(request, context, resolution)
+            outcome.evaluation = evaluate(build_facts(data, as_of), self.guideline)
+            outcome.body = response_body({"cards": self.cards(outcome.evaluation, data, source_url)})
+        except ServiceError as exc:
+            outcome.status = exc.status
+            outcome.body = operation_outcome(exc.status, exc.message, exc.expression)
+        outcome.latency_ms = (time.perf_counter() - started) * 1000
+        return outcome
+
+    def resolve(self, request: HookRequest, context: PatientViewContext) -> Resolution:
+        token = request.fhirAuthorization.access_token if request.fhirAuthorization else None
+        return self.resolver.resolve(self.templates, context.model_dump(), request.prefetch,
+                                     request.fhirServer, token or None)
+
+    def cards(self, evaluation: Evaluation, data: HookData, source_url: str | None) -> list[dict[str, Any]]:
+        drafts = {ref_of(r): r for r in data.draft_orders}
+
+        def action(fix: Fix, description: str) -> dict[str, Any] | None:
+            return build_action(fix, description, drafts, data.subject_ref)
+
+        return [render_card(f, self.guideline, action, source_url) for f in evaluation.findings]
+
+
+def find_service(service_id: str) -> Service:
+    service = SERVICES.get(service_id)
+    if service is None:
+        raise UnknownService(f"Unknown CDS service '{service_id}'; services are listed at /cds-services")
+    return service
+
+
+def parse_request(payload: Any, service: Service) -> tuple[HookRequest, PatientViewContext]:
+    if not isinstance(payload, dict):
+        raise BadRequest("The request body must be a JSON object")
+    try:
+        request = HookRequest.model_validate(payload)
+    except ValidationError as exc:
+        raise BadRequest(describe(exc), fields(exc)) from None
+    if request.hook != service.hook:
+        raise BadRequest(f"Service '{service.id}' answers hook '{service.hook}', not '{request.hook}'", ["hook"])
+    try:
+        context = CONTEXT_MODELS[service.hook].model_validate(request.context)
+    except ValidationError as exc:
+        raise BadRequest("context: " + describe(exc), [f"context.{f}" for f in fields(exc)]) from None
+    return request, context
+
+
+def hook_data(request: HookRequest, context: PatientViewContext, resolution: Resolution) -> HookData:
+    draft_bundle = getattr(context, "draftOrders", None)
+    drafts = tuple(resources_in(draft_bundle.model_dump())) if draft_bundle is not None else ()
+    return HookData(hook=request.hook, patient_id=context.patientId, draft_orders=drafts,
+                    selections=frozenset(getattr(context, "selections", ()) or ()), prefetch=resolution.values)
+
+
+def describe(exc: ValidationError) -> str:
+    problems = []
+    for error in exc.errors()[:5]:
+        where = ".".join(str(p) for p in error["loc"]) or "body"
+        problems.append(f"{where}: {error['msg']}")
+    return "Invalid request: " + "; ".join(problems)
+
+
+def fields(exc: ValidationError) -> list[str]:
+    return sorted({".".join(str(p) for p in e["loc"]) for e in exc.errors() if e["loc"]})

@@ -1,0 +1,159 @@
+"""Prefetch resolution: the CDS Hooks 2.0 decision table, one key at a time.
+
+- key present with data: used; searchset `next` links are followed (same origin as fhirServer only,
+  up to `fhir_max_pages` pages);
+- key present and `null`: the EHR has no data; nothing is fetched;
+- key absent, an OperationOutcome, a Bundle with `search.mode=outcome` entries, or not a resource:
+  fetched by rendering our own template against fhirServer with the fhirAuthorization token;
+- all fetches of one call run in parallel under one time budget; a key that still has no data is
+  a 412 naming it. A fhirServer off the allow-list is never contacted.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from concurrent.futures import FIRST_EXCEPTION, Executor, Future, wait
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote, urljoin
+
+from cds_service.errors import DataUnavailable
+from cds_service.fhir_client import FhirClient, FhirError
+from cds_service.settings import normalize_origin
+
+TOKEN = re.compile(r"\{\{\s*([A-Za-z0-9_.]+)\s*\}\}")
+USER_TOKENS = {"userPractitionerId": "Practitioner", "userPractitionerRoleId": "PractitionerRole",
+               "userPatientId": "Patient", "userRelatedPersonId": "RelatedPerson"}
+
+
+@dataclass
+class Resolution:
+    values: dict[str, Any]
+    fetched: dict[str, list[str]] = field(default_factory=dict)  # key -> paths queried (no tokens)
+
+
+def render_template(template: str, context: dict[str, Any]) -> str | None:
+    """The template with its tokens filled in, or None when a token has no value in this context."""
+    missing = False
+
+    def value(match: re.Match[str]) -> str:
+        nonlocal missing
+        name = match.group(1)
+        if name.startswith("context."):
+            raw = context.get(name.removeprefix("context."))
+        else:
+            user_type, _, user_id = str(context.get("userId", "")).partition("/")
+            raw = user_id if USER_TOKENS.get(name) == user_type else None
+        if not isinstance(raw, str | int) or isinstance(raw, bool) or raw == "":
+            missing = True
+            return ""
+        return quote(str(raw), safe="")
+
+    rendered = TOKEN.sub(value, template)
+    return None if missing else rendered
+
+
+def is_usable(value: Any) -> bool:
+    if not isinstance(value, dict) or not isinstance(value.get("resourceType"), str):
+        return False
+    if value["resourceType"] == "OperationOutcome":
+        return False
+    if value["resourceType"] == "Bundle":
+        for entry in value.get("entry") or []:
+            if isinstance(entry, dict) and (entry.get("search") or {}).get("mode") == "outcome":
+                return False
+    return True
+
+
+def next_link(bundle: dict[str, Any]) -> str | None:
+    if bundle.get("resourceType") != "Bundle":
+        return None
+    for link in bundle.get("link") or []:
+        if isinstance(link, dict) and link.get("relation") == "next" and isinstance(link.get("url"), str):
+            return link["url"]
+    return None
+
+
+class PrefetchResolver:
+    def __init__(self, client: FhirClient, executor: Executor, budget_seconds: float, max_pages: int):
+        self.client = client
+        self.executor = executor
+        self.budget_seconds = budget_seconds
+        self.max_pages = max_pages
+
+    def resolve(self, templates: dict[str, str], context: dict[str, Any], prefetch: dict[str, Any] | None,
+                fhir_server: str | None, token: str | None) -> Resolution:
+        provided = prefetch or {}
+        resolution = Resolution(values={})
+        jobs: dict[str, tuple[str | None, dict[str, Any] | None]] = {}
+        for key, template in templates.items():
+            value = provided.get(key, ...)
+            if key in provided and value is None:
+                resolution.values[key] = None
+            elif is_usable(value):
+                resolution.values[key] = value
+                if next_link(value) and fhir_server:
+                    jobs[key] = (next_link(value), value)
+            else:
+                rendered = render_template(template, context)
+                jobs[key] = (urljoin(fhir_server.rstrip("/") + "/", rendered) if fhir_server and rendered
+                             else None, None)
+        if jobs:
+            self._run(jobs, fhir_server, token, resolution)
+        return resolution
+
+    def _run(self, jobs: dict[str, tuple[str | None, dict[str, Any] | None]], fhir_server: str | None,
+             token: str | None, resolution: Resolution) -> None:
+        deadline = time.monotonic() + self.budget_seconds
+        failed: dict[str, str] = {}
+        futures: dict[str, Future[Any]] = {}
+        for key, (url, first_page) in jobs.items():
+            if url is None:
+                failed[key] = "not in prefetch and no fhirServer to fetch it from"
+            elif not self.client.is_allowed(url) or normalize_origin(url) != normalize_origin(fhir_server or ""):
+                if first_page is None:
+                    failed[key] = "not in prefetch and fhirServer is not on the allow-list"
+            else:
+                futures[key] = self.executor.submit(self._fetch_pages, url, token, deadline, first_page,
+                                                    fhir_server or "", resolution.fetched.setdefault(key, []))
+        if futures:
+            wait(futures.values(), timeout=max(0.0, deadline - time.monotonic()), return_when=FIRST_EXCEPTION)
+        for key, future in futures.items():
+            if not future.done():
+                future.cancel()
+                failed[key] = ("FHIR server did not answer within the time budget" if time.monotonic() >= deadline
+                               else "not waited for: another key could not be obtained")
+            elif future.exception() is not None:
+                failed[key] = str(future.exception())
+            else:
+                resolution.values[key] = future.result()
+        if failed:
+            detail = "; ".join(f"{key}: {why}" for key, why in sorted(failed.items()))
+            raise DataUnavailable(f"Required data could not be obtained ({detail})", sorted(failed))
+
+    def _fetch_pages(self, url: str, token: str | None, deadline: float, first_page: dict[str, Any] | None,
+                     fhir_server: str, queried: list[str]) -> dict[str, Any]:
+        origin = normalize_origin(fhir_server)
+        pages = [first_page] if first_page is not None else []
+        next_url: str | None = url
+        while next_url and len(pages) < self.max_pages:
+            if normalize_origin(next_url) != origin:
+                raise FhirError("a next link points away from fhirServer's origin")
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise FhirError("FHIR server did not answer within the time budget")
+            queried.append(next_url.removeprefix(fhir_server.rstrip("/")).split("?")[0])
+            page = self.client.get_json(next_url, token, remaining)
+            if not is_usable(page):
+                raise FhirError("FHIR server answered with an OperationOutcome")
+            pages.append(page)
+            next_url = next_link(page)
+        return merge_pages(pages)
+
+
+def merge_pages(pages: list[dict[str, Any]]) -> dict[str, Any]:
+    if len(pages) == 1:
+        return pages[0]
+    entries = [e for page in pages for e in page.get("entry") or []]
+    return {"resourceType": "Bundle", "type": "searchset", "entry": entries}

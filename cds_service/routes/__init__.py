@@ -1,0 +1,27 @@
+"""HTTP routes, one blueprint per concern. Views stay thin: parse, call, serialize."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, request
+
+from cds_service import jsonutil
+from cds_service.errors import BadRequest
+from cds_service.state import ServiceState
+
+
+def state() -> ServiceState:
+    return current_app.extensions["cds"]
+
+
+def json_body() -> Any:
+    try:
+        return jsonutil.loads(request.get_data(cache=False))
+    except jsonutil.InvalidJson:
+        raise BadRequest("The request body is not valid JSON") from None
+
+
+def base_url() -> str:
+    configured = state().settings.public_base_url
+    return configured or request.host_url.rstrip("/")

@@ -1,0 +1,30 @@
+"""GET /cds-services (discovery) and GET /criteria (the guideline criteria cards link to)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response
+
+from cds_service.errors import json_response
+from cds_service.routes import state
+
+bp = Blueprint("discovery", __name__)
+
+
+@bp.get("/cds-services")
+def services() -> Response:
+    return json_response(state().discovery)
+
+
+@bp.get("/criteria")
+def criteria() -> Response:
+    guideline = state().guideline
+    listing = [
+        {"id": cid, "title": cfg.title, "indicator": cfg.indicator,
+         "thresholds": guideline.template_values(cid),
+         "evidence": [guideline.file.evidence[e].citation for e in cfg.evidence],
+         "localPolicy": cfg.local_policy, "silent": cfg.silent}
+        for cid, cfg in guideline.file.criteria.items()
+    ]
+    meta = guideline.meta
+    return json_response({"guideline": {"id": meta.id, "version": meta.version, "title": meta.title,
+                                        "sha256": guideline.sha256}, "criteria": listing})

@@ -1,0 +1,29 @@
+"""GET /healthz (the process answers) and GET /readyz (config loaded, store reachable)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response
+
+from cds_service.errors import json_response
+from cds_service.routes import state
+
+bp = Blueprint("health", __name__)
+
+
+@bp.get("/healthz")
+def healthz() -> Response:
+    return json_response({"status": "ok"})
+
+
+@bp.get("/readyz")
+def readyz() -> Response:
+    current = state()
+    store_ok = current.store.ping()
+    meta = current.guideline.meta
+    body = {
+        "status": "ready" if store_ok else "not-ready",
+        "guideline": {"id": meta.id, "version": meta.version, "sha256": current.guideline.sha256},
+        "store": "ok" if store_ok else "unreachable",
+        "authentication": "required" if current.settings.auth_required else "off (development only)",
+    }
+    return json_response(body, 200 if store_ok else 503)

@@ -1,0 +1,62 @@
+"""The three CDS services this deployment offers, and their prefetch templates.
+
+Templates use only `{{context.patientId}}` (CDS Hooks 2.0 prefetch tokens) and are narrowed to what
+the criteria read: observation and procedure searches list the codes of the concept sets the
+criteria match on. 2.0 templates cannot express "the last N days", so searches sort newest first and
+bound the count; the criteria apply their own date windows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fhir_mappings.terminology import concept_set
+
+PATIENT = "{{context.patientId}}"
+
+
+def _codes(*sets: str) -> str:
+    return ",".join(token for name in sets for token in concept_set(name).search_tokens())
+
+
+def prefetch_templates() -> dict[str, str]:
+    return {
+        "patient": f"Patient/{PATIENT}",
+        "conditions": f"Condition?patient={PATIENT}&clinical-status=active,recurrence,relapse",
+        "observations": f"Observation?patient={PATIENT}&code={_codes('pain-score', 'outcome-measure')}"
+                        "&_sort=-date&_count=100",
+        "procedures": f"Procedure?patient={PATIENT}&code={_codes('physical-therapy')}&_sort=-date&_count=100",
+        "serviceRequests": f"ServiceRequest?patient={PATIENT}&_sort=-authored&_count=100",
+        "medicationRequests": f"MedicationRequest?patient={PATIENT}&status=active&_count=100",
+    }
+
+
+USAGE = ("FHIR R4 only. Needs the patient, active conditions, pain and outcome-score observations, "
+         "physical-therapy procedures, service requests and active medication requests: in prefetch, or "
+         "fetched from fhirServer (which must be on the service's allow-list) with fhirAuthorization.")
+
+
+@dataclass(frozen=True)
+class Service:
+    id: str
+    hook: str
+    title: str
+    description: str
+
+    def definition(self, prefetch: dict[str, str]) -> dict[str, object]:
+        return {"hook": self.hook, "id": self.id, "title": self.title, "description": self.description,
+                "usageRequirements": USAGE, "prefetch": prefetch}
+
+
+SERVICES: dict[str, Service] = {
+    s.id: s
+    for s in (
+        Service("hamstring-rehab-order-sign", "order-sign", "Hamstring rehabilitation: order check",
+                "Checks physical-therapy, analgesic, rest and referral orders being signed for a patient with "
+                "hamstring pain against the hamstring rehabilitation guideline, with one-click fixes."),
+        Service("hamstring-rehab-order-select", "order-select", "Hamstring rehabilitation: order advice",
+                "Advises on the orders just selected for a patient with hamstring pain, before signing."),
+        Service("hamstring-rehab-patient-view", "patient-view", "Hamstring rehabilitation: care review",
+                "Reviews the current hamstring rehabilitation plan when a patient's chart is opened."),
+    )
+}

@@ -1,0 +1,88 @@
+"""Service settings: environment variables prefixed `CDS_`, then the TOML file named by `CDS_CONFIG`.
+
+Precedence: explicit overrides (tests, `create_app(overrides)`) > environment > TOML file > defaults.
+Every setting is listed in the README's settings table; a test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlsplit
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import TomlConfigSettingsSource
+
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def normalize_origin(url: str) -> str | None:
+    """`scheme://host[:port]` in lower case without default port, or None if `url` has no origin."""
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        return None
+    if parts.scheme not in DEFAULT_PORTS or not parts.hostname:
+        return None
+    host = parts.hostname.lower()
+    if ":" in host:
+        host = f"[{host}]"
+    suffix = f":{port}" if port and port != DEFAULT_PORTS[parts.scheme] else ""
+    return f"{parts.scheme}://{host}{suffix}"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CDS_", extra="forbid", frozen=True)
+
+    config: Path | None = Field(default=None, description="TOML file with further settings")
+    fhir_server_allowlist: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="FHIR server origins the service may call (comma-separated)")
+    fhir_time_budget_seconds: float = Field(default=3.0, gt=0, le=30,
+                                            description="Overall time for all FHIR fetches of one call")
+    fhir_max_pages: int = Field(default=5, ge=1, le=100, description="Search pages followed per prefetch key")
+    instance_path: Path = Field(default=Path("instance"), description="Folder for the embedded SQLite store")
+    database_url: str | None = Field(default=None, description="Store URL; default SQLite in the instance folder")
+    guideline_file: Path | None = Field(default=None, description="Reviewed guideline config (TOML)")
+    max_body_bytes: int = Field(default=5 * 1024 * 1024, ge=1024, description="Largest request body accepted")
+    public_base_url: str | None = Field(default=None, description="Public URL of the service behind a proxy")
+    auth_required: bool = Field(default=False, description="Require a signed JWT on hook and feedback calls")
+    log_level: str = Field(default="INFO", description="Python log level")
+
+    @field_validator("fhir_server_allowlist", mode="before")
+    @classmethod
+    def split_origins(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = [v for v in value.split(",") if v.strip()]
+        if isinstance(value, list | tuple):
+            origins = []
+            for item in value:
+                origin = normalize_origin(str(item))
+                if origin is None:
+                    raise ValueError(f"not an http(s) origin: {item!r}")
+                origins.append(origin)
+            return origins
+        return value
+
+    @field_validator("public_base_url")
+    @classmethod
+    def strip_slash(cls, value: str | None) -> str | None:
+        return value.rstrip("/") if value else value
+
+    @property
+    def database(self) -> str:
+        return self.database_url or f"sqlite:///{(self.instance_path / 'cds.sqlite3').resolve()}"
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
+                                   env_settings: PydanticBaseSettingsSource,
+                                   dotenv_settings: PydanticBaseSettingsSource,
+                                   file_secret_settings: PydanticBaseSettingsSource,
+                                   ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        config_file = os.environ.get("CDS_CONFIG")
+        if config_file:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(config_file)))
+        return tuple(sources)

@@ -1,0 +1,58 @@
+"""Everything a running service holds, built once from settings: guideline, pipeline, store, discovery.
+
+Used by the Flask app factory and by the CLI, so `evaluate` runs exactly what the server runs.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from cards.config import Guideline, load_guideline
+from cds_service.fhir_client import FhirClient
+from cds_service.pipeline import Pipeline
+from cds_service.prefetch import PrefetchResolver
+from cds_service.services import SERVICES, prefetch_templates
+from cds_service.settings import Settings
+from cds_service.store import FeedbackStore, SqliteStore
+
+log = logging.getLogger(__name__)
+
+
+def today_utc() -> date:
+    return datetime.now(UTC).date()
+
+
+@dataclass
+class ServiceState:
+    settings: Settings
+    guideline: Guideline
+    pipeline: Pipeline
+    discovery: dict[str, Any]
+    today: Callable[[], date]
+    _store: FeedbackStore | None = None
+
+    @property
+    def store(self) -> FeedbackStore:
+        """Opened on first use, so `evaluate` and discovery never touch the database."""
+        if self._store is None:
+            self._store = SqliteStore.from_url(self.settings.database)
+        return self._store
+
+
+def build_state(settings: Settings, today: Callable[[], date] = today_utc) -> ServiceState:
+    guideline = load_guideline(settings.guideline_file)
+    templates = prefetch_templates()
+    client = FhirClient(settings.fhir_server_allowlist)
+    executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="fhir-fetch")
+    resolver = PrefetchResolver(client, executor, settings.fhir_time_budget_seconds, settings.fhir_max_pages)
+    discovery = {"services": [s.definition(templates) for s in SERVICES.values()]}
+    if not settings.fhir_server_allowlist:
+        log.warning("CDS_FHIR_SERVER_ALLOWLIST is empty: the service will use prefetch only and never "
+                    "contact a FHIR server")
+    return ServiceState(settings=settings, guideline=guideline, pipeline=Pipeline(guideline, resolver, templates),
+                        discovery=discovery, today=today)

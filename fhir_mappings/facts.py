@@ -1,0 +1,78 @@
+"""Builds ClinicalFacts for one hook call from draft orders and resolved prefetch data.
+
+Prefetch keys are not interpreted by name: resources are gathered from every key and selected by
+type and code, so an EHR that packs data differently still gets the same answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from cards.facts import ClinicalFacts
+from fhir_mappings.conditions import hamstring_injuries, patient_age
+from fhir_mappings.parse import of_type, resources_in
+from fhir_mappings.therapy import delivered_sessions, is_physical_therapy, program_ended, therapy_plan
+
+
+@dataclass(frozen=True)
+class HookData:
+    """What a hook call gives us, already past request validation and prefetch resolution."""
+
+    hook: str
+    patient_id: str
+    draft_orders: tuple[dict[str, Any], ...] = ()
+    selections: frozenset[str] = frozenset()
+    prefetch: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def subject_ref(self) -> str:
+        return f"Patient/{self.patient_id}"
+
+    def recorded(self) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        for value in self.prefetch.values():
+            out.extend(resources_in(value))
+        return out
+
+    def orders_under_review(self) -> tuple[dict[str, Any], ...]:
+        """Draft orders the clinician is acting on: on order-select, the selected ones."""
+        if self.hook == "order-select" and self.selections:
+            return tuple(r for r in self.draft_orders if ref_of(r) in self.selections)
+        return self.draft_orders
+
+
+def ref_of(resource: Mapping[str, Any]) -> str:
+    return f"{resource.get('resourceType')}/{resource.get('id')}"
+
+
+def build_facts(data: HookData, as_of: date) -> ClinicalFacts:
+    recorded = data.recorded()
+    drafts = data.orders_under_review()
+    patient = next((r for r in of_type(recorded, "Patient") if r.get("id") == data.patient_id), None)
+    patient = patient or next(of_type(recorded, "Patient"), None)
+    plans = _plans(drafts, recorded, data.subject_ref)
+    return ClinicalFacts(
+        as_of=as_of,
+        hook=data.hook,
+        age_years=patient_age(patient, as_of),
+        hamstring_injuries=hamstring_injuries(of_type(recorded, "Condition"), data.subject_ref),
+        therapy_plans=plans,
+        therapy_sessions=delivered_sessions(of_type(recorded, "Procedure"), data.subject_ref),
+        program_ended=program_ended(plans),
+    )
+
+
+def _plans(drafts: Iterable[dict[str, Any]], recorded: Iterable[dict[str, Any]], subject_ref: str) -> tuple:
+    plans = []
+    seen: set[str] = set()
+    for raw, is_draft in [(r, True) for r in drafts] + [(r, False) for r in recorded]:
+        if raw.get("resourceType") != "ServiceRequest" or ref_of(raw) in seen or not is_physical_therapy(raw):
+            continue
+        seen.add(ref_of(raw))
+        plan = therapy_plan(raw, is_draft, subject_ref)
+        if plan is not None:
+            plans.append(plan)
+    return tuple(plans)

@@ -1,0 +1,105 @@
+"""Raw FHIR JSON -> fhir.resources.R4B models, leniently.
+
+Real EHRs and the public CDS Hooks sandbox send resources that strict R4 validation rejects (a draft
+MedicationRequest without `intent`, Bundles without `type`, extra members). We parse what the
+criteria read: members R4 does not know are dropped, and a missing required member that no
+criterion reads gets a neutral value. A resource that still fails is skipped and reported, never fatal.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator
+from typing import Any, TypeVar
+
+from fhir.resources.R4B.condition import Condition
+from fhir.resources.R4B.patient import Patient
+from fhir.resources.R4B.procedure import Procedure
+from fhir.resources.R4B.servicerequest import ServiceRequest
+from pydantic import BaseModel, ValidationError
+
+log = logging.getLogger(__name__)
+Model = TypeVar("Model", bound=BaseModel)
+
+MODELS: dict[str, type[BaseModel]] = {
+    "Patient": Patient,
+    "Condition": Condition,
+    "Procedure": Procedure,
+    "ServiceRequest": ServiceRequest,
+}
+
+# Required R4 members no criterion reads, with the neutral value used when a sender leaves them out.
+NEUTRAL_REQUIRED: dict[str, dict[str, Any]] = {
+    "ServiceRequest": {"intent": "order", "status": "unknown"},
+    "MedicationRequest": {"intent": "order", "status": "unknown"},
+    "Procedure": {"status": "unknown"},
+    "Observation": {"status": "unknown"},
+}
+
+
+def resources_in(value: Any) -> Iterator[dict[str, Any]]:
+    """The resources in a prefetch value or draftOrders: a Bundle's entries, or a single resource.
+
+    OperationOutcome entries (search.mode=outcome) are not data and are skipped.
+    """
+    if not isinstance(value, dict):
+        return
+    if value.get("resourceType") == "Bundle":
+        entries = value.get("entry")
+        for entry in entries if isinstance(entries, list) else ():
+            if not isinstance(entry, dict):
+                continue
+            search = entry.get("search")
+            if isinstance(search, dict) and search.get("mode") == "outcome":
+                continue
+            resource = entry.get("resource")
+            if isinstance(resource, dict) and isinstance(resource.get("resourceType"), str):
+                yield resource
+    elif isinstance(value.get("resourceType"), str) and value["resourceType"] != "OperationOutcome":
+        yield value
+
+
+def of_type(resources: Iterable[dict[str, Any]], resource_type: str) -> Iterator[dict[str, Any]]:
+    return (r for r in resources if r.get("resourceType") == resource_type)
+
+
+def parse(data: dict[str, Any], subject_ref: str | None = None) -> BaseModel | None:
+    """Validate one resource with its R4B model; None (and a log line) when it cannot be read."""
+    model = MODELS.get(str(data.get("resourceType")))
+    if model is None:
+        return None
+    try:
+        return model.model_validate(data)
+    except (ValidationError, ValueError) as first_error:
+        repaired = _repair(data, first_error, subject_ref)
+        if repaired is not None:
+            try:
+                return model.model_validate(repaired)
+            except (ValidationError, ValueError):
+                pass
+        log.info("skipped unreadable %s/%s", data.get("resourceType"), data.get("id"))
+        return None
+
+
+def _repair(data: dict[str, Any], error: Exception, subject_ref: str | None) -> dict[str, Any] | None:
+    if not isinstance(error, ValidationError):
+        return None
+    repaired = dict(data)
+    neutral = NEUTRAL_REQUIRED.get(str(data.get("resourceType")), {})
+    changed = False
+    for problem in error.errors():
+        loc = problem.get("loc", ())
+        if not loc:
+            continue
+        top = loc[0]
+        if problem["type"] == "extra_forbidden" and len(loc) == 1 and top in repaired:
+            del repaired[top]
+            changed = True
+        elif problem["type"] == "missing" and len(loc) == 1:
+            if top in neutral:
+                repaired[top] = neutral[top]
+                changed = True
+            elif top == "subject" and subject_ref:
+                repaired["subject"] = {"reference": subject_ref}
+                changed = True
+    return repaired if changed else None

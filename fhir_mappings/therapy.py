@@ -1,0 +1,121 @@
+"""ServiceRequest and Procedure -> physical-therapy plans and delivered sessions.
+
+Program length, first match wins: occurrencePeriod; Timing bounds (period, duration); repeat.count at
+its frequency. Sessions, first match wins: quantity in sessions or visits; repeat.count; frequency
+times the bounded duration. The form each came from is kept, so a fix edits the order the same way.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from typing import Any
+
+from fhir.resources.R4B.procedure import Procedure
+from fhir.resources.R4B.servicerequest import ServiceRequest
+
+from cards.facts import TherapyPlan, TherapySessions
+from fhir_mappings.parse import parse
+from fhir_mappings.terminology import concept_set
+from fhir_mappings.timeutil import duration_days, inclusive_days, to_date, unit_days, whole_days
+
+SESSION_UNITS = {"", "1", "session", "sessions", "{session}", "{sessions}", "visit", "visits", "{visit}",
+                 "{visits}", "treatment", "treatments", "{treatment}"}
+ENDED_STATUSES = {"completed", "revoked"}
+
+
+def is_physical_therapy(raw: dict[str, Any]) -> bool:
+    return concept_set("physical-therapy").matches_concept(raw.get("code"))
+
+
+def therapy_plan(raw: dict[str, Any], is_draft: bool, subject_ref: str) -> TherapyPlan | None:
+    request = parse(raw, subject_ref)
+    if not isinstance(request, ServiceRequest):
+        return None
+    days, duration_form = planned_days(request)
+    sessions, sessions_form = planned_sessions(request)
+    return TherapyPlan(
+        ref=f"ServiceRequest/{request.id}", is_draft=is_draft, status=request.status or "unknown",
+        start=_start(request), planned_days=days, planned_sessions=sessions,
+        duration_form=duration_form, sessions_form=sessions_form,
+    )
+
+
+def planned_days(request: ServiceRequest) -> tuple[int | None, str | None]:
+    if request.occurrencePeriod is not None:
+        days = inclusive_days(request.occurrencePeriod.start, request.occurrencePeriod.end)
+        if days is not None:
+            return days, "occurrencePeriod"
+    repeat = request.occurrenceTiming.repeat if request.occurrenceTiming else None
+    if repeat is None:
+        return None, None
+    if repeat.boundsPeriod is not None:
+        days = inclusive_days(repeat.boundsPeriod.start, repeat.boundsPeriod.end)
+        if days is not None:
+            return days, "boundsPeriod"
+    bounded = whole_days(duration_days(repeat.boundsDuration))
+    if bounded is not None:
+        return bounded, "boundsDuration"
+    per_day = sessions_per_day(repeat)
+    if repeat.count and per_day:
+        return math.ceil(repeat.count / per_day), "count"
+    return None, None
+
+
+def planned_sessions(request: ServiceRequest) -> tuple[int | None, str | None]:
+    quantity = request.quantityQuantity
+    if quantity is not None and quantity.value is not None:
+        unit = (quantity.code or quantity.unit or "").strip().lower()
+        if unit in SESSION_UNITS:
+            return int(quantity.value), "quantity"
+    repeat = request.occurrenceTiming.repeat if request.occurrenceTiming else None
+    if repeat is None:
+        return None, None
+    if repeat.count:
+        return int(repeat.count), "count"
+    per_day = sessions_per_day(repeat)
+    days, _ = planned_days(request)
+    if per_day and days:
+        return int(math.floor(per_day * days + 1e-9)), "frequency"
+    return None, None
+
+
+def sessions_per_day(repeat: Any) -> float | None:
+    if not repeat.frequency or not repeat.period:
+        return None
+    per_unit = unit_days(repeat.periodUnit)
+    if not per_unit:
+        return None
+    return float(repeat.frequency) / (float(repeat.period) * per_unit)
+
+
+def _start(request: ServiceRequest) -> Any:
+    if request.occurrencePeriod is not None:
+        return to_date(request.occurrencePeriod.start)
+    repeat = request.occurrenceTiming.repeat if request.occurrenceTiming else None
+    if repeat is not None and repeat.boundsPeriod is not None:
+        return to_date(repeat.boundsPeriod.start)
+    return to_date(request.occurrenceDateTime or request.authoredOn)
+
+
+def delivered_sessions(raw_procedures: Iterable[dict[str, Any]], subject_ref: str) -> TherapySessions:
+    """Completed physical-therapy Procedures, counted once per calendar day."""
+    days = set()
+    for raw in raw_procedures:
+        if raw.get("status") != "completed" or not is_physical_therapy(raw):
+            continue
+        procedure = parse(raw, subject_ref)
+        if isinstance(procedure, Procedure):
+            when = to_date(procedure.performedDateTime
+                           or (procedure.performedPeriod.start if procedure.performedPeriod else None))
+            if when is not None:
+                days.add(when)
+    return TherapySessions(dates=tuple(sorted(days)))
+
+
+def program_ended(plans: Iterable[TherapyPlan]) -> bool:
+    """A recorded program was completed or revoked and no current or draft program replaces it."""
+    plans = list(plans)
+    if any(p.is_draft or p.status == "active" for p in plans):
+        return False
+    return any(p.status in ENDED_STATUSES for p in plans)
