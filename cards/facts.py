@@ -48,9 +48,10 @@ class TherapySessions(Frozen):
 
     @property
     def span_days(self) -> int | None:
+        """Days from the first to the last session, counting both (as periods are counted)."""
         if not self.dates:
             return None
-        return (self.dates[-1] - self.dates[0]).days
+        return (self.dates[-1] - self.dates[0]).days + 1
 
 
 class ClinicalFacts(Frozen):

@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from cds_service import create_app
+from tests.builders import AS_OF
+
+SERVICE = "hamstring-rehab-order-sign"
+FHIR = "https://fhir.example.org/r4"
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> dict[str, Any]:
+    return {"instance_path": tmp_path / "instance", "fhir_server_allowlist": [FHIR], "auth_required": False,
+            "fhir_time_budget_seconds": 2.0}
+
+
+@pytest.fixture
+def app(settings: dict[str, Any]) -> Iterator[Flask]:
+    yield create_app(settings, today=lambda: AS_OF)
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests never read the developer's own CDS_* environment."""
+    import os
+
+    for key in list(os.environ):
+        if key.startswith("CDS_"):
+            monkeypatch.delenv(key)
