@@ -95,7 +95,7 @@ def parse_request(payload: Any, service: Service) -> tuple[HookRequest, PatientV
     try:
         context = CONTEXT_MODELS[service.hook].model_validate(request.context)
     except ValidationError as exc:
-        raise BadRequest("context: " + describe(exc), [f"context.{f}" for f in fields(exc)]) from None
+        raise BadRequest(describe(exc, "context."), [f"context.{f}" for f in fields(exc)]) from None
     return request, context
 
 
@@ -106,10 +106,10 @@ def hook_data(request: HookRequest, context: PatientViewContext, resolution: Res
                     selections=frozenset(getattr(context, "selections", ()) or ()), prefetch=resolution.values)
 
 
-def describe(exc: ValidationError) -> str:
+def describe(exc: ValidationError, prefix: str = "") -> str:
     problems = []
     for error in exc.errors()[:5]:
-        where = ".".join(str(p) for p in error["loc"]) or "body"
+        where = prefix + ".".join(str(p) for p in error["loc"]) if error["loc"] else "body"
         problems.append(f"{where}: {error['msg']}")
     return "Invalid request: " + "; ".join(problems)
 

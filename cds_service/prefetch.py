@@ -1,7 +1,8 @@
 """Prefetch resolution: the CDS Hooks 2.0 decision table, one key at a time.
 
 - key present with data: used; searchset `next` links are followed (same origin as fhirServer only,
-  up to `fhir_max_pages` pages);
+  up to `fhir_max_pages` pages); a next link that cannot be followed makes the key unobtainable,
+  because an incomplete list could hide what a criterion looks for;
 - key present and `null`: the EHR has no data; nothing is fetched;
 - key absent, an OperationOutcome, a Bundle with `search.mode=outcome` entries, or not a resource:
   fetched by rendering our own template against fhirServer with the fhirAuthorization token;
@@ -93,7 +94,7 @@ class PrefetchResolver:
                 resolution.values[key] = None
             elif is_usable(value):
                 resolution.values[key] = value
-                if next_link(value) and fhir_server:
+                if next_link(value):
                     jobs[key] = (next_link(value), value)
             else:
                 rendered = render_template(template, context)
@@ -111,9 +112,10 @@ class PrefetchResolver:
         for key, (url, first_page) in jobs.items():
             if url is None:
                 failed[key] = "not in prefetch and no fhirServer to fetch it from"
-            elif not self.client.is_allowed(url) or normalize_origin(url) != normalize_origin(fhir_server or ""):
-                if first_page is None:
-                    failed[key] = "not in prefetch and fhirServer is not on the allow-list"
+            elif first_page is not None and normalize_origin(url) != normalize_origin(fhir_server or ""):
+                failed[key] = "prefetch is paged and its next link is not on fhirServer's origin"
+            elif not self.client.is_allowed(url):
+                failed[key] = "not in prefetch and fhirServer is not on the allow-list"
             else:
                 futures[key] = self.executor.submit(self._fetch_pages, url, token, deadline, first_page,
                                                     fhir_server or "", resolution.fetched.setdefault(key, []))

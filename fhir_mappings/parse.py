@@ -28,6 +28,8 @@ MODELS: dict[str, type[BaseModel]] = {
     "ServiceRequest": ServiceRequest,
 }
 
+MAX_REPAIRS = 4  # fhir.resources reports missing required members one at a time
+
 # Required R4 members no criterion reads, with the neutral value used when a sender leaves them out.
 NEUTRAL_REQUIRED: dict[str, dict[str, Any]] = {
     "ServiceRequest": {"intent": "order", "status": "unknown"},
@@ -68,17 +70,16 @@ def parse(data: dict[str, Any], subject_ref: str | None = None) -> BaseModel | N
     model = MODELS.get(str(data.get("resourceType")))
     if model is None:
         return None
-    try:
-        return model.model_validate(data)
-    except (ValidationError, ValueError) as first_error:
-        repaired = _repair(data, first_error, subject_ref)
-        if repaired is not None:
-            try:
-                return model.model_validate(repaired)
-            except (ValidationError, ValueError):
-                pass
-        log.info("skipped unreadable %s/%s", data.get("resourceType"), data.get("id"))
-        return None
+    for _ in range(MAX_REPAIRS + 1):
+        try:
+            return model.model_validate(data)
+        except (ValidationError, ValueError) as error:
+            repaired = _repair(data, error, subject_ref)
+            if repaired is None:
+                break
+            data = repaired
+    log.info("skipped unreadable %s/%s", data.get("resourceType"), data.get("id"))
+    return None
 
 
 def _repair(data: dict[str, Any], error: Exception, subject_ref: str | None) -> dict[str, Any] | None:
@@ -95,7 +96,7 @@ def _repair(data: dict[str, Any], error: Exception, subject_ref: str | None) -> 
         if problem["type"] == "extra_forbidden" and len(loc) == 1 and top in repaired:
             del repaired[top]
             changed = True
-        elif problem["type"] == "missing" and len(loc) == 1:
+        elif problem["type"] in ("missing", "model_field_validation.missing") and len(loc) == 1:
             if top in neutral:
                 repaired[top] = neutral[top]
                 changed = True

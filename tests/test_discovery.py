@@ -1,0 +1,61 @@
+"""GET /cds-services: three services, spec-shaped, prefetch templates using only allowed tokens."""
+
+from __future__ import annotations
+
+import re
+
+from flask.testing import FlaskClient
+
+from cds_service.schemas import Discovery
+
+ALLOWED_TOKENS = re.compile(r"\{\{(context\.[A-Za-z]+|userPractitionerId|userPractitionerRoleId|userPatientId|"
+                            r"userRelatedPersonId)\}\}")
+
+
+def test_discovery_lists_the_three_services(client: FlaskClient) -> None:
+    response = client.get("/cds-services")
+    assert response.status_code == 200
+    assert response.mimetype == "application/json"
+    body = Discovery.model_validate(response.get_json())
+    assert {(s.id, s.hook) for s in body.services} == {
+        ("hamstring-rehab-order-sign", "order-sign"),
+        ("hamstring-rehab-order-select", "order-select"),
+        ("hamstring-rehab-patient-view", "patient-view"),
+    }
+    for service in body.services:
+        assert service.title and service.description and service.usageRequirements
+
+
+def test_prefetch_templates_use_only_root_context_and_user_tokens(client: FlaskClient) -> None:
+    for service in client.get("/cds-services").get_json()["services"]:
+        prefetch = service["prefetch"]
+        assert set(prefetch) == {"patient", "conditions", "observations", "procedures", "serviceRequests",
+                                 "medicationRequests"}
+        for template in prefetch.values():
+            tokens = re.findall(r"\{\{[^}]*\}\}", template)
+            assert tokens, template
+            assert all(ALLOWED_TOKENS.fullmatch(t) for t in tokens), template
+            assert "draftOrders" not in template and "today()" not in template
+
+
+def test_prefetch_templates_are_narrowed_to_what_criteria_read(client: FlaskClient) -> None:
+    prefetch = client.get("/cds-services").get_json()["services"][0]["prefetch"]
+    assert prefetch["patient"] == "Patient/{{context.patientId}}"
+    assert "clinical-status=active" in prefetch["conditions"]
+    assert "http://loinc.org|72514-3" in prefetch["observations"]  # 0-10 pain rating
+    assert "_sort=-date" in prefetch["observations"] and "_count=" in prefetch["observations"]
+    assert "http://www.ama-assn.org/go/cpt|97110" in prefetch["procedures"]
+    assert "status=active" in prefetch["medicationRequests"]
+
+
+def test_discovery_has_no_empty_members(client: FlaskClient) -> None:
+    def walk(value: object) -> None:
+        assert value not in (None, "", [], {})
+        if isinstance(value, dict):
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    walk(client.get("/cds-services").get_json())

@@ -1,0 +1,78 @@
+"""POST /cds-services/{id}/feedback: validated as the spec says, stored once per repeat."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+FEEDBACK = "/cds-services/hamstring-rehab-order-sign/feedback"
+
+
+def item(**overrides: Any) -> dict[str, Any]:
+    base = {"card": "9368d37b-283f-44a0-93ea-547cebab93ed", "outcome": "accepted",
+            "acceptedSuggestions": [{"id": "e56e1945-20b3-4393-8503-a1a20fd73152"}],
+            "outcomeTimestamp": "2026-11-23T10:05:31Z"}
+    base.update(overrides)
+    return {k: v for k, v in base.items() if v is not None}
+
+
+def store_count(app: Flask) -> int:
+    return app.extensions["cds"].store.feedback_count()
+
+
+def test_accepted_feedback_is_stored(client: FlaskClient, app: Flask) -> None:
+    response = client.post(FEEDBACK, json={"feedback": [item()]})
+    assert response.status_code == 200
+    assert response.get_json() == {"received": 1, "stored": 1}
+    assert store_count(app) == 1
+
+
+def test_overridden_with_reason_and_sandbox_reason_without_display(client: FlaskClient, app: Flask) -> None:
+    with_reason = item(outcome="overridden", acceptedSuggestions=None, overrideReason={
+        "reason": {"system": "urn:hamstring-rehab-cds:override-reason", "code": "patient-declined",
+                   "display": "Patient declined the recommendation"}, "userComment": "Travelling for 6 weeks"})
+    sandbox = item(card="c2", outcome="overridden", acceptedSuggestions=None,
+                   overrideReason={"reason": {"system": "urn:x", "code": "clinical-judgement"}})
+    bare = item(card="c3", outcome="overridden", acceptedSuggestions=None)
+    response = client.post(FEEDBACK, json={"feedback": [with_reason, sandbox, bare]})
+    assert response.status_code == 200
+    assert store_count(app) == 3
+
+
+def test_a_repeat_is_stored_once(client: FlaskClient, app: Flask) -> None:
+    client.post(FEEDBACK, json={"feedback": [item()]})
+    response = client.post(FEEDBACK, json={"feedback": [item(), item()]})
+    assert response.get_json() == {"received": 2, "stored": 0}
+    assert store_count(app) == 1
+
+
+@pytest.mark.parametrize(("body", "mentions"), [
+    ({}, "feedback"),
+    ({"feedback": []}, "feedback"),
+    ({"feedback": [item(outcome="ignored")]}, "outcome"),
+    ({"feedback": [item(acceptedSuggestions=None)]}, "acceptedSuggestions"),
+    ({"feedback": [item(card=None)]}, "card"),
+    ({"feedback": [item(outcomeTimestamp=None)]}, "outcomeTimestamp"),
+    ({"feedback": [item(outcomeTimestamp="yesterday")]}, "outcomeTimestamp"),
+    ({"feedback": [item(outcomeTimestamp="2026-11-23T10:05:31")]}, "outcomeTimestamp"),
+    ({"feedback": [item(outcome="overridden", acceptedSuggestions=None, overrideReason={})]}, "overrideReason"),
+])
+def test_invalid_feedback_is_400(client: FlaskClient, app: Flask, body: dict[str, Any], mentions: str) -> None:
+    response = client.post(FEEDBACK, json=body)
+    assert response.status_code == 400
+    assert mentions in response.get_json()["issue"][0]["diagnostics"]
+    assert store_count(app) == 0
+
+
+def test_feedback_for_unknown_service_is_404(client: FlaskClient) -> None:
+    assert client.post("/cds-services/nope/feedback", json={"feedback": [item()]}).status_code == 404
+
+
+def test_feedback_survives_a_restart(settings: dict[str, Any]) -> None:
+    from cds_service import create_app
+
+    create_app(settings).test_client().post(FEEDBACK, json={"feedback": [item()]})
+    assert store_count(create_app(settings)) == 1
