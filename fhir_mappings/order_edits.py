@@ -19,7 +19,8 @@ from fhir_mappings.therapy import planned_days, planned_sessions, sessions_per_d
 from fhir_mappings.timeutil import to_date
 
 UCUM = "http://unitsofmeasure.org"
-Editor = Callable[[dict[str, Any], Any], bool]
+# An editor changes the draft copy in place, reading the parsed original; False if it cannot.
+Editor = Callable[[dict[str, Any], Any, Any], bool]
 
 
 def build_action(fix: Fix, description: str, drafts: Mapping[str, dict[str, Any]],
@@ -29,10 +30,11 @@ def build_action(fix: Fix, description: str, drafts: Mapping[str, dict[str, Any]
         original = drafts.get(fix.target_ref or "")
         if original is None:
             return None
+        request = parse(original, subject_ref)
         edited = copy.deepcopy(original)
         for change, value in fix.change.items():
             editor = EDITORS.get(change)
-            if editor is None or not editor(edited, value):
+            if request is None or editor is None or not editor(edited, request, value):
                 return None
         return {"type": "update", "description": description, "resource": edited}
     if fix.action == "delete" and fix.target_ref in drafts:
@@ -40,11 +42,8 @@ def build_action(fix: Fix, description: str, drafts: Mapping[str, dict[str, Any]
     return None
 
 
-def set_program_weeks(resource: dict[str, Any], weeks: int) -> bool:
+def set_program_weeks(resource: dict[str, Any], request: Any, weeks: int) -> bool:
     days = weeks * 7
-    request = parse(resource)
-    if request is None:
-        return False
     _, form = planned_days(request)
     timing = resource.get("occurrenceTiming")
     repeat = timing.get("repeat") if isinstance(timing, dict) else None
@@ -72,10 +71,7 @@ def set_program_weeks(resource: dict[str, Any], weeks: int) -> bool:
     return True
 
 
-def set_sessions(resource: dict[str, Any], sessions: int) -> bool:
-    request = parse(resource)
-    if request is None:
-        return False
+def set_sessions(resource: dict[str, Any], request: Any, sessions: int) -> bool:
     _, form = planned_sessions(request)
     if form == "quantity":
         resource["quantityQuantity"]["value"] = sessions
@@ -86,7 +82,7 @@ def set_sessions(resource: dict[str, Any], sessions: int) -> bool:
         return True
     if form == "frequency":
         per_day = sessions_per_day(request.occurrenceTiming.repeat)
-        return set_program_weeks(resource, math.ceil(sessions / per_day / 7 - 1e-9))
+        return set_program_weeks(resource, request, math.ceil(sessions / per_day / 7 - 1e-9))
     return False
 
 

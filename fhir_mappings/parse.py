@@ -9,6 +9,8 @@ criterion reads gets a neutral value. A resource that still fails is skipped and
 from __future__ import annotations
 
 import logging
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from typing import Any, TypeVar
 
@@ -29,6 +31,11 @@ MODELS: dict[str, type[BaseModel]] = {
 }
 
 MAX_REPAIRS = 4  # fhir.resources reports missing required members one at a time
+# Narrative and metadata: no criterion reads them, and the XHTML narrative is the costliest to validate.
+UNREAD_MEMBERS = ("text", "meta")
+_RECENT_LIMIT = 256
+_recent: OrderedDict[int, tuple[dict[str, Any], BaseModel | None]] = OrderedDict()
+_recent_lock = threading.Lock()
 
 # Required R4 members no criterion reads, with the neutral value used when a sender leaves them out.
 NEUTRAL_REQUIRED: dict[str, dict[str, Any]] = {
@@ -66,10 +73,29 @@ def of_type(resources: Iterable[dict[str, Any]], resource_type: str) -> Iterator
 
 
 def parse(data: dict[str, Any], subject_ref: str | None = None) -> BaseModel | None:
-    """Validate one resource with its R4B model; None (and a log line) when it cannot be read."""
+    """Validate one resource with its R4B model; None (and a log line) when it cannot be read.
+
+    The same dict object parsed twice (a draft order read for facts, then for its fix) is validated
+    once: recent results are remembered by object identity, holding the object so the id stays its own.
+    """
+    with _recent_lock:
+        hit = _recent.get(id(data))
+    if hit is not None and hit[0] is data:
+        return hit[1]
+    result = _validate(data, subject_ref)
+    with _recent_lock:
+        _recent[id(data)] = (data, result)
+        while len(_recent) > _RECENT_LIMIT:
+            _recent.popitem(last=False)
+    return result
+
+
+def _validate(data: dict[str, Any], subject_ref: str | None) -> BaseModel | None:
     model = MODELS.get(str(data.get("resourceType")))
     if model is None:
         return None
+    original = data
+    data = {k: v for k, v in data.items() if k not in UNREAD_MEMBERS}
     for _ in range(MAX_REPAIRS + 1):
         try:
             return model.model_validate(data)
@@ -78,7 +104,7 @@ def parse(data: dict[str, Any], subject_ref: str | None = None) -> BaseModel | N
             if repaired is None:
                 break
             data = repaired
-    log.info("skipped unreadable %s/%s", data.get("resourceType"), data.get("id"))
+    log.info("skipped unreadable %s/%s", original.get("resourceType"), original.get("id"))
     return None
 
 

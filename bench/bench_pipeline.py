@@ -1,0 +1,73 @@
+"""In-process latency of one hook call: request bytes -> parsed -> pipeline -> response bytes.
+
+Run: python bench/bench_pipeline.py [--rounds N]
+Prints p50/p95/p99 for the typical (~25 KB) and large (~1.2 MB, 2,000 Observations) order-sign
+bodies, and the large body's p50 against `json.loads` of the same bytes (target: at most 4x).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.workloads import LARGE, TYPICAL  # noqa: E402
+from cds_service import jsonutil  # noqa: E402
+from cds_service.settings import Settings  # noqa: E402
+from cds_service.state import build_state  # noqa: E402
+
+AS_OF = date(2026, 11, 23)
+SERVICE = "hamstring-rehab-order-sign"
+
+
+def timings(fn, rounds: int) -> list[float]:  # type: ignore[no-untyped-def]
+    for _ in range(max(3, rounds // 10)):
+        fn()
+    out = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        fn()
+        out.append((time.perf_counter() - start) * 1000)
+    return sorted(out)
+
+
+def pct(values: list[float], p: float) -> float:
+    return values[min(len(values) - 1, int(p / 100 * len(values)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rounds", type=int, default=500)
+    args = parser.parse_args()
+    state = build_state(Settings(instance_path=Path("/tmp/hamstring-bench"), auth_required=False))
+
+    def call(raw: bytes):  # type: ignore[no-untyped-def]
+        def run() -> bytes:
+            outcome = state.pipeline.run(SERVICE, jsonutil.loads(raw), AS_OF, "http://127.0.0.1:8080/criteria")
+            assert outcome.status == 200, outcome.body
+            return jsonutil.dumps(outcome.body)
+        return run
+
+    results = {}
+    for name, body in (("typical", TYPICAL), ("large", LARGE)):
+        raw = json.dumps(body).encode()
+        rounds = args.rounds if name == "typical" else max(20, args.rounds // 10)
+        t = timings(call(raw), rounds)
+        results[name] = t
+        cards = json.loads(call(raw)())["cards"]
+        print(f"{name:8s} {len(raw) / 1024:8.1f} KB  p50 {statistics.median(t):7.2f} ms  p95 {pct(t, 95):7.2f} ms"
+              f"  p99 {pct(t, 99):7.2f} ms  cards {len(cards)}")
+    raw = json.dumps(LARGE).encode()
+    loads = timings(lambda: json.loads(raw), max(20, args.rounds // 10))
+    ratio = statistics.median(results["large"]) / statistics.median(loads)
+    print(f"json.loads of the large body: p50 {statistics.median(loads):.2f} ms; pipeline/json.loads = {ratio:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
