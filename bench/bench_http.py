@@ -1,0 +1,120 @@
+"""HTTP throughput of `hamstring-cds serve` against a bare Flask endpoint, same server, same workers.
+
+Run: python bench/bench_http.py [--seconds 10] [--connections 16] [--workers 2]
+Needs `wrk` (Debian package). Traffic stays on 127.0.0.1. Both servers get the typical order-sign
+body over keep-alive connections; the bare endpoint returns the service's own response bytes, so the
+ratio is what the CDS logic costs on top of Flask + gunicorn.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.workloads import TYPICAL  # noqa: E402
+
+SERVICE = "/cds-services/hamstring-rehab-order-sign"
+LUA = """
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+local f = io.open("{body}", "rb")
+wrk.body = f:read("*a")
+f:close()
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_ready(port: int, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"server on port {port} did not start")
+
+
+def run_wrk(port: int, script: Path, seconds: int, connections: int) -> dict[str, float]:
+    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script),
+                          f"http://127.0.0.1:{port}{SERVICE}"], check=True, capture_output=True, text=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    lat = dict(re.findall(r"^\s+(50|99)%\s+([\d.]+\w+)", out, re.M))
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {"rps": rps, "p50": _ms(lat["50"]), "p99": _ms(lat["99"]), "non2xx": int(errors.group(1)) if errors else 0}
+
+
+def _ms(text: str) -> float:
+    value, unit = re.match(r"([\d.]+)(\w+)", text).groups()  # type: ignore[union-attr]
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def start(cmd: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4)
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        sys.exit("wrk is not installed: apt-get install -y wrk")
+    work = Path(tempfile.mkdtemp(prefix="hamstring-bench-"))
+    body_file = work / "request.json"
+    body_file.write_text(json.dumps(TYPICAL))
+    script = work / "post.lua"
+    script.write_text(LUA.format(body=body_file))
+    env = {**os.environ, "CDS_AUTH_REQUIRED": "false", "CDS_INSTANCE_PATH": str(work / "instance")}
+    port = free_port()
+    service = start([sys.executable, "-m", "cds_service.cli", "serve", "--port", str(port),
+                     "--workers", str(args.workers), "--threads", str(args.threads)], env)
+    try:
+        wait_ready(port)
+        request = urllib.request.Request(f"http://127.0.0.1:{port}{SERVICE}", data=body_file.read_bytes(),
+                                         headers={"Content-Type": "application/json"})
+        response_bytes = urllib.request.urlopen(request, timeout=5).read()
+        assert json.loads(response_bytes)["cards"], "the benchmark request should produce cards"
+        ours = run_wrk(port, script, args.seconds, args.connections)
+    finally:
+        service.terminate()
+        service.wait(10)
+    response_file = work / "response.json"
+    response_file.write_bytes(response_bytes)
+    bare_port = free_port()
+    bare = start([sys.executable, str(ROOT / "bench" / "bare_app.py"), str(response_file), str(bare_port),
+                  str(args.workers), str(args.threads)], env)
+    try:
+        wait_ready(bare_port)
+        baseline = run_wrk(bare_port, script, args.seconds, args.connections)
+    finally:
+        bare.terminate()
+        bare.wait(10)
+    print(f"workers={args.workers} threads={args.threads} connections={args.connections} seconds={args.seconds}")
+    for name, r in (("service", ours), ("bare flask", baseline)):
+        print(f"{name:11s} {r['rps']:8.1f} req/s  p50 {r['p50']:6.2f} ms  p99 {r['p99']:6.2f} ms  non-2xx {r['non2xx']}")
+    print(f"service / bare = {ours['rps'] / baseline['rps']:.0%}")
+
+
+if __name__ == "__main__":
+    main()
