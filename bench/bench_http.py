@@ -112,7 +112,8 @@ def main() -> None:
         bare.wait(10)
     print(f"workers={args.workers} threads={args.threads} connections={args.connections} seconds={args.seconds}")
     for name, r in (("service", ours), ("bare flask", baseline)):
-        print(f"{name:11s} {r['rps']:8.1f} req/s  p50 {r['p50']:6.2f} ms  p99 {r['p99']:6.2f} ms  non-2xx {r['non2xx']}")
+        print(f"{name:11s} {r['rps']:8.1f} req/s  p50 {r['p50']:6.2f} ms  p99 {r['p99']:6.2f} ms"
+              f"  non-2xx {r['non2xx']}")
     print(f"service / bare = {ours['rps'] / baseline['rps']:.0%}")
 
 

@@ -16,7 +16,8 @@ SIGN = "/cds-services/hamstring-rehab-order-sign"
 ORDERS = {
     "bounds-duration": pt_order("pt-1", **weekly(4, 2)),
     "bounds-period": pt_order("pt-1", occurrenceTiming={"repeat": {
-        "boundsPeriod": {"start": "2026-11-24", "end": "2026-12-21"}, "frequency": 2, "period": 1, "periodUnit": "wk"}}),
+        "boundsPeriod": {"start": "2026-11-24", "end": "2026-12-21"},
+        "frequency": 2, "period": 1, "periodUnit": "wk"}}),
     "occurrence-period-and-quantity": pt_order("pt-1", occurrencePeriod={"start": "2026-11-24", "end": "2027-01-04"},
                                                quantityQuantity={"value": 6, "unit": "sessions"}),
     "count-at-frequency": pt_order("pt-1", occurrenceTiming={"repeat": {

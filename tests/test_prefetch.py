@@ -152,7 +152,8 @@ def paged(first: dict[str, Any], next_url: str) -> dict[str, Any]:
 
 
 def test_next_links_of_prefetched_bundles_are_followed_on_the_same_origin(client: FlaskClient) -> None:
-    first = paged(bundle(condition(code="M17.11", text="Knee osteoarthritis", cid="c-knee")), f"{FHIR}/Condition?page=2")
+    knee = condition(code="M17.11", text="Knee osteoarthritis", cid="c-knee")
+    first = paged(bundle(knee), f"{FHIR}/Condition?page=2")
     with responses.RequestsMock() as rsps:
         serve(rsps, "Condition", bundle(condition()))
         assert codes(client.post(SIGN, json=request_body({"conditions": first}))) == ["HAM-01", "HAM-02"]

@@ -5,8 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response
 from pydantic import ValidationError
 
-from cds_service.errors import BadRequest
-from cds_service.errors import json_response
+from cds_service.errors import BadRequest, json_response
 from cds_service.pipeline import describe, fields, find_service
 from cds_service.routes import json_body, state
 from cds_service.schemas import FeedbackRequest
