@@ -1,0 +1,135 @@
+"""End to end against a real FHIR R4 server (SEKMET) and the service on a real socket.
+
+The client harness acts like the CDS Hooks sandbox: discovery, prefetch rendered from the service's
+templates (POST _search first), the hook call with fhirServer and a bearer token, cards, feedback.
+Without prefetch the service must search the FHIR server itself and reach the same cards.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from cds_service import create_app
+from cds_service.sandbox import CdsClient, FhirEndpoint, hook_context
+from tests.fhir_server import FHIR_TOKEN, criteria, sekmet_command, sekmet_server, served
+
+PATIENTS = Path(__file__).resolve().parents[1] / "examples" / "patients"
+INDEX = json.loads((PATIENTS / "index.json").read_text())
+AS_OF = date(2026, 11, 23)
+
+pytestmark = pytest.mark.skipif(sekmet_command() is None, reason="sekmet-fhir not installed (test extra)")
+
+
+@pytest.fixture(scope="module")
+def fhir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with sekmet_server(tmp_path_factory.mktemp("sekmet")) as base:
+        endpoint = FhirEndpoint(base, FHIR_TOKEN)
+        for key in INDEX:
+            endpoint.load(json.loads((PATIENTS / f"{key}.json").read_text()))
+        yield base
+
+
+@pytest.fixture(scope="module")
+def service(fhir: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    origin = fhir.removesuffix("/fhir")
+    app = create_app({"instance_path": tmp_path_factory.mktemp("instance"), "fhir_server_allowlist": [origin],
+                      "auth_required": False}, today=lambda: AS_OF)
+    with served(app) as url:
+        yield url
+
+
+def client(service: str, fhir: str, token: str | None = FHIR_TOKEN) -> CdsClient:
+    return CdsClient(service, FhirEndpoint(fhir, token))
+
+
+def context_for(key: str) -> tuple[str, dict[str, Any]]:
+    entry = INDEX[key]
+    drafts = json.loads((PATIENTS / entry["draftOrders"]).read_text()) if "draftOrders" in entry else None
+    return entry["hook"], hook_context(entry["hook"], entry["patientId"], "Practitioner/sandbox-clinician", drafts)
+
+
+@pytest.mark.parametrize("key", sorted(INDEX))
+def test_fallback_reaches_the_same_cards_as_full_prefetch(service: str, fhir: str, key: str) -> None:
+    hook, context = context_for(key)
+    cds = client(service, fhir)
+    full = cds.call(hook, context, mode="full")
+    fetched = cds.call(hook, context, mode="none")
+    assert full.status_code == 200 and fetched.status_code == 200, (full.text, fetched.text)
+    assert criteria(fetched.json()) == criteria(full.json())
+    expected = INDEX[key]["expectedCriteria"]
+    if expected is not None:
+        assert criteria(full.json()) == expected, INDEX[key]["description"]
+
+
+def test_partial_prefetch_is_completed_from_the_server(service: str, fhir: str) -> None:
+    hook, context = context_for("short-pt-order")
+    cds = client(service, fhir)
+    partial = cds.call(hook, context, mode="partial:conditions,patient")
+    assert partial.status_code == 200
+    assert criteria(partial.json()) == criteria(cds.call(hook, context).json())
+    assert "HAM-01" in criteria(partial.json())
+
+
+def test_paged_search_is_followed(service: str, fhir: str) -> None:
+    """25 background problems first, the hamstring strain last: it arrives on SEKMET's second page (20)."""
+    endpoint = FhirEndpoint(fhir, FHIR_TOKEN)
+    pid = "ham-paging"
+    subject = {"reference": f"Patient/{pid}"}
+    active = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical", "code": "active"}]}
+    resources: list[dict[str, Any]] = [{"resourceType": "Patient", "id": pid, "birthDate": "1990-01-01"}]
+    resources += [{"resourceType": "Condition", "id": f"{pid}-bg-{i:02d}", "subject": subject, "clinicalStatus": active,
+                   "code": {"text": f"Background problem {i}"}} for i in range(25)]
+    resources.append({"resourceType": "Condition", "id": f"{pid}-zz-hamstring", "subject": subject,
+                      "clinicalStatus": active, "code": {"coding": [{
+                          "system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "S76.312A"}]}})
+    endpoint.load({"resourceType": "Bundle", "type": "transaction", "entry": [
+        {"resource": r, "request": {"method": "PUT", "url": f"{r['resourceType']}/{r['id']}"}} for r in resources]})
+    first_page = endpoint.query(f"Condition?patient={pid}&clinical-status=active,recurrence,relapse")
+    assert first_page is not None and any(link["relation"] == "next" for link in first_page["link"])
+    assert f"{pid}-zz-hamstring" not in {e["resource"]["id"] for e in first_page["entry"]}
+
+    _, context = context_for("short-pt-order")
+    context = {**context, "patientId": pid}
+    response = client(service, fhir).call("order-sign", context, mode="none")
+    assert response.status_code == 200
+    assert "HAM-01" in criteria(response.json())
+
+
+def test_wrong_fhir_token_is_412(service: str, fhir: str) -> None:
+    hook, context = context_for("short-pt-order")
+    response = client(service, fhir, token="not-the-token").call(hook, context, mode="none")
+    assert response.status_code == 412
+    body = response.json()
+    assert body["resourceType"] == "OperationOutcome" and "HTTP 401" in body["issue"][0]["diagnostics"]
+    assert "not-the-token" not in response.text
+
+
+def test_client_harness_flow_discovery_call_feedback(service: str, fhir: str) -> None:
+    cds = client(service, fhir)
+    services = cds.discover()
+    assert set(services) == {"order-sign", "order-select", "patient-view"}
+    hook, context = context_for("short-pt-order")
+    cards = cds.call(hook, context).json()["cards"]
+    card = next(c for c in cards if c["source"]["topic"]["code"] == "HAM-01")
+    accepted = cds.feedback(services[hook]["id"], [{
+        "card": card["uuid"], "outcome": "accepted", "acceptedSuggestions": [{"id": card["suggestions"][0]["uuid"]}],
+        "outcomeTimestamp": "2026-11-23T10:00:00Z"}])
+    assert accepted.status_code == 200 and accepted.json()["stored"] == 1
+
+
+def test_order_select_via_the_harness_judges_the_selection(service: str, fhir: str) -> None:
+    _, context = context_for("short-pt-order")
+    select_context = hook_context("order-select", context["patientId"], context["userId"], context["draftOrders"])
+    response = client(service, fhir).call("order-select", select_context)
+    assert response.status_code == 200 and "HAM-01" in criteria(response.json())
+
+
+def test_fhir_server_answers_only_with_the_token(fhir: str) -> None:
+    assert requests.get(f"{fhir}/Patient/ham-short-pt-order", timeout=5).status_code == 401
