@@ -10,10 +10,12 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from importlib.metadata import version
 from typing import Any
 
 from cards.config import Guideline, load_guideline
 from cds_service.fhir_client import FhirClient
+from cds_service.openapi import openapi_document
 from cds_service.pipeline import Pipeline
 from cds_service.prefetch import PrefetchResolver
 from cds_service.services import SERVICES, prefetch_templates
@@ -33,6 +35,7 @@ class ServiceState:
     guideline: Guideline
     pipeline: Pipeline
     discovery: dict[str, Any]
+    openapi: dict[str, Any]
     today: Callable[[], date]
     _store: FeedbackStore | None = None
 
@@ -55,4 +58,4 @@ def build_state(settings: Settings, today: Callable[[], date] = today_utc) -> Se
         log.warning("CDS_FHIR_SERVER_ALLOWLIST is empty: the service will use prefetch only and never "
                     "contact a FHIR server")
     return ServiceState(settings=settings, guideline=guideline, pipeline=Pipeline(guideline, resolver, templates),
-                        discovery=discovery, today=today)
+                        discovery=discovery, openapi=openapi_document(version("hamstring-rehab-cds")), today=today)

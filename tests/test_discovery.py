@@ -59,3 +59,20 @@ def test_discovery_has_no_empty_members(client: FlaskClient) -> None:
                 walk(item)
 
     walk(client.get("/cds-services").get_json())
+
+
+def test_openapi_document_describes_every_endpoint(client: FlaskClient) -> None:
+    doc = client.get("/openapi.json").get_json()
+    assert doc["openapi"].startswith("3.1")
+    assert set(doc["paths"]) >= {"/cds-services", "/cds-services/{service_id}", "/cds-services/{service_id}/feedback"}
+    schemas = doc["components"]["schemas"]
+
+    def refs(value: object) -> list[str]:
+        if isinstance(value, dict):
+            return ([value["$ref"]] if "$ref" in value else []) + [r for v in value.values() for r in refs(v)]
+        return [r for v in value for r in refs(v)] if isinstance(value, list) else []
+
+    missing = {r for r in refs(doc) if r.removeprefix("#/components/schemas/") not in schemas}
+    assert missing == set()
+    hook_request = schemas["HookRequest"]
+    assert set(hook_request["required"]) == {"hook", "hookInstance", "context"}

@@ -15,6 +15,11 @@ def services() -> Response:
     return json_response(state().discovery)
 
 
+@bp.get("/openapi.json")
+def openapi() -> Response:
+    return json_response(state().openapi)
+
+
 @bp.get("/criteria")
 def criteria() -> Response:
     guideline = state().guideline
