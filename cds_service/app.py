@@ -9,21 +9,51 @@ from typing import Any
 
 from flask import Flask
 
+from cds_service.auth.registry import build_authenticator
+from cds_service.cors import install_cors
 from cds_service.errors import register_error_handlers
+from cds_service.logs import configure_logging, install_request_log
 from cds_service.routes import discovery, feedback, health, hooks
 from cds_service.settings import Settings
 from cds_service.state import build_state, today_utc
 
+log = logging.getLogger(__name__)
+
 
 def create_app(overrides: dict[str, Any] | None = None, today: Callable[[], date] = today_utc) -> Flask:
     settings = Settings(**(overrides or {}))
-    logging.basicConfig(level=settings.log_level.upper())
+    configure_logging(settings.log_level)
     state = build_state(settings, today)
     app = Flask(__name__, instance_path=str(settings.instance_path.resolve()))
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["cds"] = state
+    if settings.auth_required:
+        app.extensions["cds_auth"] = build_authenticator(settings)
+    app.extensions["cds_warnings"] = security_warnings(settings)
+    for warning in app.extensions["cds_warnings"]:
+        log.warning("SECURITY: %s", warning)
+    install_request_log(app)
+    install_cors(app, settings.cors_allowed_origins)
     for blueprint in (discovery.bp, hooks.bp, feedback.bp, health.bp):
         app.register_blueprint(blueprint)
     register_error_handlers(app)
     return app
+
+
+def security_warnings(settings: Settings) -> list[str]:
+    """Set-ups that are fine on a laptop and wrong in production; logged at start and shown on /readyz."""
+    warnings = []
+    if not settings.auth_required:
+        warnings.append("CDS_AUTH_REQUIRED=false: authentication is OFF and anyone can call the hook and "
+                        "feedback endpoints; for local development only")
+    elif not settings.public_base_url:
+        warnings.append("CDS_PUBLIC_BASE_URL is not set: the JWT audience is checked against the Host header "
+                        "of each request; set it in production")
+    if settings.fhir_allow_http_loopback:
+        warnings.append("CDS_FHIR_ALLOW_HTTP_LOOPBACK=true: plain-http loopback FHIR servers are allowed; "
+                        "for local development only")
+    if "*" in settings.cors_allowed_origins:
+        warnings.append("CDS_CORS_ALLOWED_ORIGINS=*: any web page may call the service from a browser; "
+                        "for tests only")
+    return warnings

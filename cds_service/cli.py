@@ -1,4 +1,4 @@
-"""The `hamstring-cds` command: serve, evaluate, services."""
+"""The `hamstring-cds` command: serve, evaluate, services, dev-keys, dev-token."""
 
 from __future__ import annotations
 
@@ -25,6 +25,8 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--port", type=int, default=8080)
     serve.add_argument("--workers", type=int, default=2)
     serve.add_argument("--threads", type=int, default=4, help="threads per worker")
+    serve.add_argument("--client-timeout", type=float, default=10.0,
+                       help="seconds a client may stall mid-request before it is dropped")
 
     evaluate = commands.add_parser("evaluate", help="run one hook request file without a server")
     evaluate.add_argument("request", type=Path, help="a CDS Hooks request body (JSON)")
@@ -33,9 +35,22 @@ def main(argv: list[str] | None = None) -> int:
     evaluate.add_argument("--pretty", action="store_true", help="indent the JSON output")
 
     commands.add_parser("services", help="print the discovery document")
+
+    dev_keys = commands.add_parser("dev-keys", help="create a local development JWT issuer (key pair, JWKS, config)")
+    dev_keys.add_argument("--dir", type=Path, default=Path("instance/dev-issuer"), help="where to write it")
+    dev_keys.add_argument("--alg", choices=("ES384", "RS384"), default="ES384")
+    dev_keys.add_argument("--force", action="store_true", help="replace an existing development issuer")
+
+    dev_token = commands.add_parser("dev-token", help="print a JWT from the development issuer")
+    dev_token.add_argument("--aud", required=True, help="the exact URL to be called, e.g. "
+                                                        "http://127.0.0.1:8080/cds-services/hamstring-rehab-order-sign")
+    dev_token.add_argument("--dir", type=Path, default=Path("instance/dev-issuer"))
+    dev_token.add_argument("--lifetime", type=int, default=300, help="seconds until it expires")
+    dev_token.add_argument("--tenant")
     args = parser.parse_args(argv)
     try:
-        return {"serve": run_serve, "evaluate": run_evaluate, "services": run_services}[args.command](args)
+        return {"serve": run_serve, "evaluate": run_evaluate, "services": run_services, "dev-keys": run_dev_keys,
+                "dev-token": run_dev_token}[args.command](args)
     except Exception as exc:  # start-up errors (bad settings or guideline config) read as one line
         print(f"hamstring-cds: {exc}", file=sys.stderr)
         return 2
@@ -44,7 +59,27 @@ def main(argv: list[str] | None = None) -> int:
 def run_serve(args: argparse.Namespace) -> int:
     from cds_service.server import serve
 
-    serve(args.host, args.port, args.workers, args.threads)
+    serve(args.host, args.port, args.workers, args.threads, client_timeout=args.client_timeout)
+    return 0
+
+
+def run_dev_keys(args: argparse.Namespace) -> int:
+    from cds_service.auth.devkeys import create_dev_issuer
+
+    issuer = create_dev_issuer(args.dir, args.alg, args.force)
+    print(f"Development issuer {issuer.iss} ({issuer.alg}, kid {issuer.kid}) written to {issuer.folder}/\n"
+          f"Never trust it where real patients are. Start the service with it:\n"
+          f"  CDS_CONFIG={issuer.config} hamstring-cds serve\n"
+          f"Mint a token for one call (aud is the exact URL called):\n"
+          f"  hamstring-cds dev-token --dir {issuer.folder} --aud "
+          f"http://127.0.0.1:8080/cds-services/hamstring-rehab-order-sign")
+    return 0
+
+
+def run_dev_token(args: argparse.Namespace) -> int:
+    from cds_service.auth.devkeys import mint_dev_token
+
+    print(mint_dev_token(args.aud, args.dir, args.lifetime, args.tenant))
     return 0
 
 

@@ -33,6 +33,15 @@ class BadRequest(ServiceError):
     status = 400
 
 
+class Unauthorized(ServiceError):
+    """No valid EHR token. The body never says why (CDS Hooks best practice); the log does."""
+
+    status = 401
+
+    def __init__(self) -> None:
+        super().__init__("Authentication required")
+
+
 class UnknownService(ServiceError):
     status = 404
 
@@ -62,7 +71,10 @@ def error_response(status: int, message: str, expression: list[str] | None = Non
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ServiceError)
     def service_error(exc: ServiceError) -> Response:
-        return error_response(exc.status, exc.message, exc.expression)
+        response = error_response(exc.status, exc.message, exc.expression)
+        if exc.status == 401:
+            response.headers["WWW-Authenticate"] = "Bearer"
+        return response
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Response:

@@ -1,8 +1,10 @@
 """The one FHIR client: one `requests.Session`, explicit timeouts, typed errors raised from one place.
 
-It only ever contacts origins on the configured allow-list, never follows a redirect, bounds the size
-of what it reads, and sends the bearer token only to the origin it was given for. Tokens are never
-logged: log lines name the origin and path only.
+It only ever contacts origins on the configured allow-list that `netguard` also accepts (https; a
+plain-http loopback server only when allowed; never link-local or metadata addresses, checked again
+on each resolved address at connect time), never follows a redirect, bounds the size of what it
+reads, and sends the bearer token only to fhirServer's origin. Tokens are never logged: log lines
+name the origin and path only.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from urllib.parse import urlsplit
 import requests
 
 from cds_service import jsonutil
+from cds_service.netguard import guarded_session, refused_url
 from cds_service.settings import normalize_origin
 
 log = logging.getLogger(__name__)
@@ -44,22 +47,25 @@ class FhirInvalid(FhirError):
 
 
 class FhirClient:
-    def __init__(self, allowlist: list[str], max_response_bytes: int = MAX_RESPONSE_BYTES):
+    def __init__(self, allowlist: list[str], max_response_bytes: int = MAX_RESPONSE_BYTES,
+                 allow_http_loopback: bool = False):
         self.allowlist = frozenset(allowlist)
         self.max_response_bytes = max_response_bytes
-        self.session = requests.Session()
-        self.session.trust_env = False  # no proxy or .netrc credentials from the environment
-        self.session.max_redirects = 0
+        self.allow_http_loopback = allow_http_loopback
+        self.session = guarded_session(allow_loopback=allow_http_loopback)
 
     def is_allowed(self, url: str) -> bool:
-        return normalize_origin(url) in self.allowlist
+        return normalize_origin(url) in self.allowlist and refused_url(url, self.allow_http_loopback) is None
 
-    def get_json(self, url: str, token: str | None, timeout: float) -> dict[str, Any]:
+    def get_json(self, url: str, token: str | None, timeout: float, token_origin: str | None = None) -> dict[str, Any]:
+        """GET `url`; `token` goes along only when `url` is on `token_origin` (fhirServer's origin)."""
         if not self.is_allowed(url):
             raise NotAllowed(f"{normalize_origin(url) or 'this URL'} is not on the FHIR server allow-list")
         where = _describe(url)
         headers = {"Accept": FHIR_JSON}
         if token:
+            if token_origin is None or normalize_origin(url) != normalize_origin(token_origin):
+                raise NotAllowed(f"{where}: the access token is only ever sent to fhirServer's origin")
             headers["Authorization"] = f"Bearer {token}"
         try:
             response = self.session.get(url, headers=headers, timeout=(min(timeout, 2.0), timeout),

@@ -18,6 +18,20 @@ def loads(data: bytes | str) -> Any:
         raise InvalidJson(str(exc)) from exc
 
 
+def nesting_exceeds(value: Any, limit: int) -> bool:
+    """Whether arrays and objects nest deeper than `limit` levels (the top-level value is level 1)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
+        for child in children:
+            if isinstance(child, dict | list):
+                if depth + 1 > limit:
+                    return True
+                stack.append((child, depth + 1))
+    return False
+
+
 def dumps(value: Any) -> bytes:
     return orjson.dumps(value)
 

@@ -146,7 +146,7 @@ class PrefetchResolver:
             if remaining <= 0:
                 raise FhirError("FHIR server did not answer within the time budget")
             queried.append(next_url.removeprefix(fhir_server.rstrip("/")).split("?")[0])
-            page = self.client.get_json(next_url, token, remaining)
+            page = self.client.get_json(next_url, token, remaining, token_origin=fhir_server)
             if not is_usable(page):
                 raise FhirError("FHIR server answered with an OperationOutcome")
             pages.append(page)

@@ -1,11 +1,40 @@
-"""Production WSGI server for `hamstring-cds serve`: gunicorn with threaded workers (keep-alive)."""
+"""Production WSGI server for `hamstring-cds serve`: gunicorn with threaded workers (keep-alive).
+
+Against slow clients: a connection that sends nothing is parked by gunicorn and closed after the
+keep-alive time; one that stalls mid-request, or stops reading the answer, is dropped after
+`client_timeout` seconds without progress (socket receive and send timeouts); request line and
+headers are bounded. A TLS-terminating proxy in front still does the rest (docs/security.md).
+"""
 
 from __future__ import annotations
 
+import socket
+import struct
 from collections.abc import Callable
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
+from gunicorn.workers.gthread import ThreadWorker
+
+DEFAULT_CLIENT_TIMEOUT_SECONDS = 10.0
+
+
+class GuardedThreadWorker(ThreadWorker):  # type: ignore[misc]
+    """gthread worker whose client sockets time out, so a stalled client cannot hold a thread."""
+
+    client_timeout_seconds = DEFAULT_CLIENT_TIMEOUT_SECONDS
+
+    def enqueue_req(self, conn: Any) -> None:
+        stall_timeout(conn.sock, self.client_timeout_seconds)
+        super().enqueue_req(conn)
+
+
+def stall_timeout(sock: socket.socket, seconds: float) -> None:
+    """Kernel-level timeouts: they hold whatever blocking mode gunicorn puts the socket in."""
+    whole = int(seconds)
+    timeval = struct.pack("ll", whole, int((seconds - whole) * 1_000_000))
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, timeval)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, timeval)
 
 
 class _Gunicorn(BaseApplication):  # type: ignore[misc]
@@ -26,17 +55,21 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
         return create_app()
 
 
-def serve(host: str, port: int, workers: int, threads: int, app_factory: Callable[[], Any] | None = None) -> None:
+def serve(host: str, port: int, workers: int, threads: int, app_factory: Callable[[], Any] | None = None,
+          client_timeout: float = DEFAULT_CLIENT_TIMEOUT_SECONDS) -> None:
     """Run gunicorn in the foreground; `app_factory` lets benchmarks serve another app the same way."""
+    GuardedThreadWorker.client_timeout_seconds = client_timeout  # workers are forked after this
     _Gunicorn({
         "bind": f"{host}:{port}",
         "workers": workers,
-        "worker_class": "gthread",
+        "worker_class": GuardedThreadWorker,
         "threads": threads,
         "keepalive": 5,
         "timeout": 30,
         "graceful_timeout": 10,
         "limit_request_line": 8190,
+        "limit_request_fields": 50,
+        "limit_request_field_size": 8190,
         "accesslog": None,
         "preload_app": True,
     }, app_factory).run()

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -19,6 +19,9 @@ from pydantic_settings import (
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+
+from cds_service.auth.config import AuthSettings
+from cds_service.netguard import refused_url
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -53,7 +56,16 @@ class Settings(BaseSettings):
     guideline_file: Path | None = Field(default=None, description="Reviewed guideline config (TOML)")
     max_body_bytes: int = Field(default=5 * 1024 * 1024, ge=1024, description="Largest request body accepted")
     public_base_url: str | None = Field(default=None, description="Public URL of the service behind a proxy")
-    auth_required: bool = Field(default=False, description="Require a signed JWT on hook and feedback calls")
+    auth_required: bool = Field(default=True, description="Require a signed JWT on hook and feedback calls; "
+                                                          "false is for local development only")
+    auth: AuthSettings = Field(default_factory=AuthSettings,
+                               description="[auth] table: trusted JWT issuers and token checks (docs/security.md)")
+    fhir_allow_http_loopback: bool = Field(
+        default=False, description="Allow http:// and loopback FHIR servers on the allow-list (development only)")
+    cors_allowed_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Browser origins allowed by CORS (comma-separated; * for any, tests only)")
+    max_json_depth: int = Field(default=100, ge=8, le=1000,
+                                description="Deepest JSON nesting accepted in a request body (400 above)")
     log_level: str = Field(default="INFO", description="Python log level")
 
     @field_validator("fhir_server_allowlist", mode="before")
@@ -70,6 +82,29 @@ class Settings(BaseSettings):
                 origins.append(origin)
             return origins
         return value
+
+    @field_validator("cors_allowed_origins", mode="before")
+    @classmethod
+    def split_cors_origins(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = [v.strip() for v in value.split(",") if v.strip()]
+        if isinstance(value, list | tuple):
+            origins = []
+            for item in value:
+                origin = "*" if str(item).strip() == "*" else normalize_origin(str(item))
+                if origin is None:
+                    raise ValueError(f"not an http(s) origin: {item!r}")
+                origins.append(origin)
+            return origins
+        return value
+
+    @model_validator(mode="after")
+    def fhir_servers_are_safe(self) -> Settings:
+        for origin in self.fhir_server_allowlist:
+            why = refused_url(origin, self.fhir_allow_http_loopback)
+            if why:
+                raise ValueError(f"fhir_server_allowlist: {origin} refused ({why})")
+        return self
 
     @field_validator("public_base_url")
     @classmethod

@@ -50,7 +50,7 @@ class ServiceState:
 def build_state(settings: Settings, today: Callable[[], date] = today_utc) -> ServiceState:
     guideline = load_guideline(settings.guideline_file)
     templates = prefetch_templates()
-    client = FhirClient(settings.fhir_server_allowlist)
+    client = FhirClient(settings.fhir_server_allowlist, allow_http_loopback=settings.fhir_allow_http_loopback)
     executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="fhir-fetch")
     resolver = PrefetchResolver(client, executor, settings.fhir_time_budget_seconds, settings.fhir_max_pages)
     discovery = {"services": [s.definition(templates) for s in SERVICES.values()]}

@@ -10,6 +10,7 @@ from flask.testing import FlaskClient
 
 from cds_service import create_app
 from tests.builders import AS_OF
+from tests.jwt_helpers import BASE, ISS, SigningKey, jwks, new_key
 
 SERVICE = "hamstring-rehab-order-sign"
 FHIR = "https://fhir.example.org/r4"
@@ -29,6 +30,33 @@ def app(settings: dict[str, Any]) -> Iterator[Flask]:
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
+
+
+@pytest.fixture(scope="session")
+def es_key() -> SigningKey:
+    return new_key("ES384", "ehr-ec-1")
+
+
+@pytest.fixture(scope="session")
+def rs_key() -> SigningKey:
+    return new_key("RS384", "ehr-rsa-1")
+
+
+@pytest.fixture
+def auth_settings(settings: dict[str, Any], es_key: SigningKey, rs_key: SigningKey) -> dict[str, Any]:
+    """Authentication on, one issuer trusting an ES384 and an RS384 key (inline JWKS, no network)."""
+    return {**settings, "auth_required": True, "public_base_url": BASE,
+            "auth": {"issuers": [{"iss": ISS, "jwks": jwks(es_key, rs_key)}]}}
+
+
+@pytest.fixture
+def auth_app(auth_settings: dict[str, Any]) -> Flask:
+    return create_app(auth_settings, today=lambda: AS_OF)
+
+
+@pytest.fixture
+def auth_client(auth_app: Flask) -> FlaskClient:
+    return auth_app.test_client()
 
 
 @pytest.fixture(autouse=True)

@@ -40,7 +40,7 @@ def fhir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def service(fhir: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     origin = fhir.removesuffix("/fhir")
     app = create_app({"instance_path": tmp_path_factory.mktemp("instance"), "fhir_server_allowlist": [origin],
-                      "auth_required": False}, today=lambda: AS_OF)
+                      "fhir_allow_http_loopback": True, "auth_required": False}, today=lambda: AS_OF)
     with served(app) as url:
         yield url
 

@@ -35,6 +35,7 @@ def test_criteria_page_lists_configured_thresholds(client: FlaskClient) -> None:
 
 def test_allowlist_from_environment_is_normalized(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CDS_FHIR_SERVER_ALLOWLIST", "https://FHIR.example.org:443/r4, http://127.0.0.1:8080/")
+    monkeypatch.setenv("CDS_FHIR_ALLOW_HTTP_LOOPBACK", "true")
     assert Settings().fhir_server_allowlist == ["https://fhir.example.org", "http://127.0.0.1:8080"]
 
 

@@ -17,9 +17,13 @@ def state() -> ServiceState:
 
 def json_body() -> Any:
     try:
-        return jsonutil.loads(request.get_data(cache=False))
+        body = jsonutil.loads(request.get_data(cache=False))
     except jsonutil.InvalidJson:
         raise BadRequest("The request body is not valid JSON") from None
+    limit = state().settings.max_json_depth
+    if jsonutil.nesting_exceeds(body, limit):
+        raise BadRequest(f"The request body nests JSON deeper than {limit} levels")
+    return body
 
 
 def base_url() -> str:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from flask import Blueprint, Response
 
+from cds_service.auth.web import require_caller
 from cds_service.errors import json_response
 from cds_service.routes import state
 
 bp = Blueprint("discovery", __name__)
+bp.before_request(require_caller("discovery"))
 
 
 @bp.get("/cds-services")

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response
+from flask import Blueprint, Response, current_app
 
+from cds_service.auth.web import require_caller
 from cds_service.errors import json_response
 from cds_service.routes import state
 
 bp = Blueprint("health", __name__)
+bp.before_request(require_caller("health"))
 
 
 @bp.get("/healthz")
@@ -25,5 +27,7 @@ def readyz() -> Response:
         "guideline": {"id": meta.id, "version": meta.version, "sha256": current.guideline.sha256},
         "store": "ok" if store_ok else "unreachable",
         "authentication": "required" if current.settings.auth_required else "off (development only)",
+        "authRequired": current.settings.auth_required,
+        "securityWarnings": current_app.extensions.get("cds_warnings", []),
     }
     return json_response(body, 200 if store_ok else 503)

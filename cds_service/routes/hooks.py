@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from flask import Blueprint, Response
 
+from cds_service.auth.web import require_caller
 from cds_service.errors import json_response
 from cds_service.routes import base_url, json_body, state
 
 bp = Blueprint("hooks", __name__)
+bp.before_request(require_caller())
 
 
 @bp.post("/cds-services/<service_id>")
