@@ -16,11 +16,15 @@ def state() -> ServiceState:
 
 
 def json_body() -> Any:
+    settings = state().settings
+    data = request.get_data(cache=False)
+    if len(data) >= settings.max_body_bytes:
+        request.stream.read(1)  # a chunked body stops at the limit; reading on is a 413, not a truncated body
     try:
-        body = jsonutil.loads(request.get_data(cache=False))
+        body = jsonutil.loads(data)
     except jsonutil.InvalidJson:
         raise BadRequest("The request body is not valid JSON") from None
-    limit = state().settings.max_json_depth
+    limit = settings.max_json_depth
     if jsonutil.nesting_exceeds(body, limit):
         raise BadRequest(f"The request body nests JSON deeper than {limit} levels")
     return body
