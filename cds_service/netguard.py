@@ -72,6 +72,8 @@ def refused_url(url: str, allow_http_loopback: bool = False) -> str | None:
         return "not a URL"
     if not host:
         return "no host"
+    if parts.username is not None or parts.password is not None:
+        return "credentials in the URL"
     if parts.scheme not in ("http", "https"):
         return "not http(s)"
     if host in METADATA_HOSTS:

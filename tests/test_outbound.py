@@ -121,7 +121,7 @@ def test_refused_urls() -> None:
     assert refused_url("http://127.0.0.1:8080/fhir", allow_http_loopback=True) is None
     assert refused_url("http://localhost:8080/fhir", allow_http_loopback=True) is None
     for url in ("http://fhir.example.org", "ftp://fhir.example.org", "https://127.0.0.1", "https:///nohost",
-                "https://METADATA.google.internal."):
+                "https://METADATA.google.internal.", "https://user:secret@fhir.example.org/r4"):
         assert refused_url(url) is not None, url
 
 

@@ -48,6 +48,9 @@ def build_authenticator(settings: Settings, replay: ReplayGuard | None = None) -
     jku_sets = {jku: url_sets[jku] for issuer in auth.issuers for jku in issuer.allowed_jku}
     guard = replay
     database = settings.database
+    if guard is None and not database.startswith("sqlite:///"):
+        raise AuthConfigError("the jti replay guard keeps its records in SQLite (sqlite:///PATH database URLs); "
+                              f"no ReplayGuard for {database.split(':', 1)[0]} yet")
 
     def replay_guard() -> ReplayGuard:
         nonlocal guard
