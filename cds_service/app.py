@@ -29,7 +29,7 @@ def create_app(overrides: dict[str, Any] | None = None, today: Callable[[], date
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["cds"] = state
     if settings.auth_required:
-        app.extensions["cds_auth"] = build_authenticator(settings)
+        app.extensions["cds_auth"] = build_authenticator(settings, replay=state.store)  # jti table in the audit DB
     app.extensions["cds_warnings"] = security_warnings(settings)
     for warning in app.extensions["cds_warnings"]:
         log.warning("SECURITY: %s", warning)

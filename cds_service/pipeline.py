@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from cards.config import Guideline
 from cards.engine import Evaluation, evaluate
-from cards.findings import Fix
+from cards.findings import Finding, Fix
 from cards.render import render_card
 from cds_service.errors import BadRequest, ServiceError, UnknownService, operation_outcome
 from cds_service.jsonutil import response_body
@@ -36,6 +36,14 @@ class HookOutcome:
     evaluation: Evaluation | None = None
     fetched: dict[str, list[str]] = field(default_factory=dict)
     latency_ms: float = 0.0
+    # For the audit trail (cds_service/audit/records.py): who, when, and each card with its finding.
+    hook: str | None = None
+    patient_id: str | None = None
+    user_id: str | None = None
+    as_of: date | None = None
+    rendered: list[tuple[Finding, dict[str, Any]]] = field(default_factory=list)
+    silent_rendered: list[tuple[Finding, dict[str, Any]]] = field(default_factory=list)
+    replay_input: dict[str, Any] | None = None  # context + resolved prefetch; no fhirServer, no token
 
 
 @dataclass
@@ -46,16 +54,21 @@ class Pipeline:
 
     def run(self, service_id: str, payload: Any, as_of: date, source_url: str | None = None) -> HookOutcome:
         started = time.perf_counter()
-        outcome = HookOutcome(status=200, body={}, service_id=service_id)
+        outcome = HookOutcome(status=200, body={}, service_id=service_id, as_of=as_of)
         try:
             service = find_service(service_id)
             request, context = parse_request(payload, service)
-            outcome.hook_instance = request.hookInstance
+            outcome.hook_instance, outcome.hook = request.hookInstance, request.hook
+            outcome.patient_id, outcome.user_id = context.patientId, context.userId
             resolution = self.resolve(request, context)
             outcome.fetched = resolution.fetched
             data = hook_data(request, context, resolution)
+            outcome.replay_input = {"hook": request.hook, "hookInstance": request.hookInstance,
+                                    "context": request.context, "prefetch": resolution.values}
             outcome.evaluation = evaluate(build_facts(data, as_of), self.guideline)
-            outcome.body = response_body({"cards": self.cards(outcome.evaluation, data, source_url)})
+            outcome.rendered = self.cards(outcome.evaluation.findings, data, source_url)
+            outcome.silent_rendered = self.cards(outcome.evaluation.silent, data, source_url)
+            outcome.body = response_body({"cards": [card for _, card in outcome.rendered]})
         except ServiceError as exc:
             outcome.status = exc.status
             outcome.body = operation_outcome(exc.status, exc.message, exc.expression)
@@ -67,13 +80,14 @@ class Pipeline:
         return self.resolver.resolve(self.templates, context.model_dump(), request.prefetch,
                                      request.fhirServer, token or None)
 
-    def cards(self, evaluation: Evaluation, data: HookData, source_url: str | None) -> list[dict[str, Any]]:
+    def cards(self, findings: list[Finding], data: HookData,
+              source_url: str | None) -> list[tuple[Finding, dict[str, Any]]]:
         drafts = {ref_of(r): r for r in data.draft_orders}
 
         def action(fix: Fix, description: str) -> dict[str, Any] | None:
             return build_action(fix, description, drafts, data.subject_ref)
 
-        return [render_card(f, self.guideline, action, source_url) for f in evaluation.findings]
+        return [(f, render_card(f, self.guideline, action, source_url)) for f in findings]
 
 
 def find_service(service_id: str) -> Service:

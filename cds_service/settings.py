@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -67,6 +67,25 @@ class Settings(BaseSettings):
     max_json_depth: int = Field(default=100, ge=8, le=1000,
                                 description="Deepest JSON nesting accepted in a request body (400 above)")
     log_level: str = Field(default="INFO", description="Python log level")
+    database_migrate_on_start: bool = Field(
+        default=True, description="Run the database migrations at `serve` and when the store is first opened")
+    audit_pseudonym_secret: SecretStr | None = Field(
+        default=None, description="HMAC key for patient pseudonyms in the audit trail; default: a random key "
+                                  "kept in the instance folder (set it when several hosts share a database)")
+    audit_store_patient_reference: bool = Field(
+        default=False, description="Also store the raw patient reference in audit records (pseudonym only if false)")
+    audit_capture_requests: bool = Field(
+        default=False, description="Keep each hook request (tokens removed, resolved prefetch) for `replay`")
+    audit_capture_retention_days: int = Field(
+        default=30, ge=1, le=3650, description="Days captured requests are kept (removed by `audit prune`)")
+    audit_spool_file: Path | None = Field(
+        default=None, description="Where records wait while the database is unreachable; default "
+                                  "audit-spool.jsonl in the instance folder")
+    audit_retry_seconds: float = Field(
+        default=5.0, gt=0, le=300, description="Pause between attempts to reach an unreachable audit database")
+    review_users: dict[str, str] = Field(
+        default_factory=dict, description="Reviewer logins for /review: user name -> password hash from "
+                                          "`hamstring-cds review-password`; none means /review is closed")
 
     @field_validator("fhir_server_allowlist", mode="before")
     @classmethod
@@ -106,6 +125,15 @@ class Settings(BaseSettings):
                 raise ValueError(f"fhir_server_allowlist: {origin} refused ({why})")
         return self
 
+    @field_validator("review_users")
+    @classmethod
+    def hashed_passwords_only(cls, value: dict[str, str]) -> dict[str, str]:
+        for user, hashed in value.items():
+            if not hashed.startswith(("scrypt:", "pbkdf2:")):
+                raise ValueError(f"review_users.{user}: give a password hash from `hamstring-cds review-password`, "
+                                 "never the password")
+        return value
+
     @field_validator("public_base_url")
     @classmethod
     def strip_slash(cls, value: str | None) -> str | None:
@@ -114,6 +142,10 @@ class Settings(BaseSettings):
     @property
     def database(self) -> str:
         return self.database_url or f"sqlite:///{(self.instance_path / 'cds.sqlite3').resolve()}"
+
+    @property
+    def spool_file(self) -> Path:
+        return self.audit_spool_file or self.instance_path / "audit-spool.jsonl"
 
     @classmethod
     def settings_customise_sources(cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,

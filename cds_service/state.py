@@ -14,13 +14,15 @@ from importlib.metadata import version
 from typing import Any
 
 from cards.config import Guideline, load_guideline
+from cds_service.audit.pseudonym import Pseudonymizer, pseudonymizer
+from cds_service.audit.recorder import AuditTrail
 from cds_service.fhir_client import FhirClient
 from cds_service.openapi import openapi_document
 from cds_service.pipeline import Pipeline
 from cds_service.prefetch import PrefetchResolver
 from cds_service.services import SERVICES, prefetch_templates
 from cds_service.settings import Settings
-from cds_service.store import FeedbackStore, SqliteStore
+from cds_service.store import open_store
 
 log = logging.getLogger(__name__)
 
@@ -37,14 +39,22 @@ class ServiceState:
     discovery: dict[str, Any]
     openapi: dict[str, Any]
     today: Callable[[], date]
-    _store: FeedbackStore | None = None
+    _store: AuditTrail | None = None
+    _pseudonymizer: Pseudonymizer | None = None
 
     @property
-    def store(self) -> FeedbackStore:
-        """Opened on first use, so `evaluate` and discovery never touch the database."""
+    def store(self) -> AuditTrail:
+        """The audit trail (a `FeedbackStore`); it connects on first use, so `evaluate` and discovery never
+        touch the database."""
         if self._store is None:
-            self._store = SqliteStore.from_url(self.settings.database)
+            self._store = open_store(self.settings)
         return self._store
+
+    @property
+    def pseudonymize(self) -> Pseudonymizer:
+        if self._pseudonymizer is None:
+            self._pseudonymizer = pseudonymizer(self.settings)
+        return self._pseudonymizer
 
 
 def build_state(settings: Settings, today: Callable[[], date] = today_utc) -> ServiceState:

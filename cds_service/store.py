@@ -1,35 +1,16 @@
-"""Where feedback (and, with the audit trail, hook calls) is kept. SQLite in the instance folder by default.
+"""Where feedback and hook-call records are kept: the audit trail's SQLAlchemy database (SQLite in
+the instance folder by default, PostgreSQL through `CDS_DATABASE_URL`); see cds_service/audit/.
 
 `FeedbackStore` is the interface the routes use; a repeat of the same feedback item is stored once.
 """
 
 from __future__ import annotations
 
-import json
-import sqlite3
-import threading
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import Protocol
 
-from cds_service.schemas import FeedbackItem, timestamp_utc
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS feedback (
-    id INTEGER PRIMARY KEY,
-    service_id TEXT NOT NULL,
-    card_uuid TEXT NOT NULL,
-    outcome TEXT NOT NULL,
-    accepted_suggestions TEXT NOT NULL,
-    override_system TEXT,
-    override_code TEXT,
-    override_display TEXT,
-    override_comment TEXT,
-    outcome_timestamp TEXT NOT NULL,
-    received_at TEXT NOT NULL,
-    UNIQUE (service_id, card_uuid, outcome, accepted_suggestions, outcome_timestamp)
-)
-"""
+from cds_service.audit.recorder import AuditTrail
+from cds_service.schemas import FeedbackItem
+from cds_service.settings import Settings
 
 
 class FeedbackStore(Protocol):
@@ -41,62 +22,6 @@ class FeedbackStore(Protocol):
     def ping(self) -> bool: ...
 
 
-class SqliteStore:
-    def __init__(self, path: Path):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.path = path
-        self._local = threading.local()
-        with self._connect() as db:
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute(SCHEMA)
-
-    @classmethod
-    def from_url(cls, url: str) -> SqliteStore:
-        if not url.startswith("sqlite:///"):
-            raise ValueError("the built-in store takes sqlite:///PATH URLs")
-        return cls(Path(url.removeprefix("sqlite:///")))
-
-    def _connect(self) -> sqlite3.Connection:
-        db = getattr(self._local, "db", None)
-        if db is None:
-            db = sqlite3.connect(self.path, timeout=10, isolation_level=None)
-            db.execute("PRAGMA busy_timeout=10000")
-            self._local.db = db
-        return db
-
-    def record_feedback(self, service_id: str, items: list[FeedbackItem]) -> int:
-        now = timestamp_utc(datetime.now(UTC))
-        rows = []
-        for item in items:
-            reason = item.overrideReason
-            coding = reason.reason if reason and reason.reason else None
-            rows.append((
-                service_id, item.card, item.outcome,
-                json.dumps(sorted(s.id for s in item.acceptedSuggestions or [])),
-                coding.system if coding else None, coding.code if coding else None,
-                coding.display if coding else None, reason.userComment if reason else None,
-                timestamp_utc(item.outcomeTimestamp.astimezone(UTC)), now,
-            ))
-        db = self._connect()
-        before = db.total_changes
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            db.executemany(
-                "INSERT OR IGNORE INTO feedback (service_id, card_uuid, outcome, accepted_suggestions, "
-                "override_system, override_code, override_display, override_comment, outcome_timestamp, "
-                "received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        return db.total_changes - before
-
-    def feedback_count(self) -> int:
-        return int(self._connect().execute("SELECT count(*) FROM feedback").fetchone()[0])
-
-    def ping(self) -> bool:
-        try:
-            self._connect().execute("SELECT 1").fetchone()
-            return True
-        except sqlite3.Error:
-            return False
+def open_store(settings: Settings) -> AuditTrail:
+    """The audit trail; nothing connects until the first record (so `evaluate` needs no database)."""
+    return AuditTrail.from_settings(settings)

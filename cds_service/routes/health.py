@@ -20,14 +20,17 @@ def healthz() -> Response:
 @bp.get("/readyz")
 def readyz() -> Response:
     current = state()
-    store_ok = current.store.ping()
+    audit = current.store.status()
+    store_ok = audit["database"] == "ok"
     meta = current.guideline.meta
     body = {
-        "status": "ready" if store_ok else "not-ready",
+        # Without the database the service still answers (records wait in the spool): degraded, not down.
+        "status": "ready" if audit["state"] == "ok" else "degraded",
         "guideline": {"id": meta.id, "version": meta.version, "sha256": current.guideline.sha256},
         "store": "ok" if store_ok else "unreachable",
+        "audit": audit,
         "authentication": "required" if current.settings.auth_required else "off (development only)",
         "authRequired": current.settings.auth_required,
         "securityWarnings": current_app.extensions.get("cds_warnings", []),
     }
-    return json_response(body, 200 if store_ok else 503)
+    return json_response(body, 200 if audit["lost"] == 0 else 503)

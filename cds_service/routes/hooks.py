@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response
+import time
 
+from flask import Blueprint, Response, g, request
+
+from cds_service.audit.records import call_record
 from cds_service.auth.web import require_caller
 from cds_service.errors import json_response
 from cds_service.routes import base_url, json_body, state
@@ -17,4 +20,23 @@ def call_service(service_id: str) -> Response:
     current = state()
     payload = json_body()
     outcome = current.pipeline.run(service_id, payload, as_of=current.today(), source_url=f"{base_url()}/criteria")
+    g.hook_outcome = outcome
     return json_response(outcome.body, outcome.status)
+
+
+@bp.after_request
+def audit(response: Response) -> Response:
+    """Every hook call is recorded, refused ones too, and committed (or spooled) before the answer leaves."""
+    if request.method != "POST" or not request.view_args:
+        return response
+    current = state()
+    outcome = g.pop("hook_outcome", None)
+    started = g.get("started")
+    latency_ms = (time.perf_counter() - started) * 1000 if started else outcome.latency_ms if outcome else 0.0
+    current.store.record_call(call_record(
+        outcome, service_id=request.view_args.get("service_id", ""), status=response.status_code,
+        body=outcome.body if outcome else response.get_json(silent=True), latency_ms=latency_ms,
+        guideline=current.guideline, pseudonymize=current.pseudonymize,
+        keep_patient_ref=current.settings.audit_store_patient_reference,
+        capture=current.settings.audit_capture_requests, caller=g.get("caller")))
+    return response

@@ -1,0 +1,113 @@
+"""Audit tables. Times are naive UTC; JSON columns hold what fired and why, never whole resources
+(except `audit_capture`, the opt-in request capture for replay).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+NAMING = {"ix": "ix_%(column_0_label)s", "uq": "uq_%(table_name)s_%(column_0_name)s",
+          "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s", "pk": "pk_%(table_name)s"}
+metadata = MetaData(naming_convention=NAMING)
+Id = BigInteger().with_variant(Integer(), "sqlite")  # SQLite autoincrements INTEGER PRIMARY KEY only
+
+calls = Table(
+    "audit_call", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("record_id", String(32), nullable=False, unique=True),  # idempotency key (spool replay)
+    Column("hook_instance", String(255)),
+    Column("service_id", String(100), nullable=False),
+    Column("hook", String(40)),
+    Column("received_at", DateTime(), nullable=False),
+    Column("latency_ms", Float, nullable=False),
+    Column("status", Integer, nullable=False),
+    Column("error", Text),
+    Column("patient_pseudonym", String(64)),
+    Column("patient_ref", String(100)),
+    Column("user_ref", String(255)),
+    Column("jwt_iss", String(255)),
+    Column("jwt_jti", String(255)),
+    Column("fhir_queries", JSON, nullable=False),
+    Column("guideline_version", String(40), nullable=False),
+    Column("guideline_sha256", String(64), nullable=False),
+    Column("as_of", Date),
+    Column("in_population", Boolean),
+    Column("failed_criteria", JSON, nullable=False),
+    Column("card_count", Integer, nullable=False),
+    Column("silent_count", Integer, nullable=False),
+    Index("ix_audit_call_received_at", "received_at"),
+    Index("ix_audit_call_service_received", "service_id", "received_at"),
+    Index("ix_audit_call_patient", "patient_pseudonym"),
+)
+
+cards = Table(
+    "audit_card", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("call_id", Id, ForeignKey("audit_call.id", ondelete="CASCADE"), nullable=False),
+    Column("uuid", String(64), nullable=False, unique=True),
+    Column("criterion_id", String(20), nullable=False),
+    Column("indicator", String(10), nullable=False),
+    Column("silent", Boolean, nullable=False),
+    Column("summary", Text, nullable=False),
+    Column("observed", JSON, nullable=False),
+    Column("thresholds", JSON, nullable=False),
+    Column("suggestion_uuids", JSON, nullable=False),
+    Column("received_at", DateTime(), nullable=False),  # the call's, so charts need no join
+    Index("ix_audit_card_call", "call_id"),
+    Index("ix_audit_card_criterion_received", "criterion_id", "received_at"),
+    Index("ix_audit_card_received", "received_at"),
+)
+
+feedback = Table(
+    "audit_feedback", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("service_id", String(100), nullable=False),
+    Column("card_uuid", String(64), nullable=False),
+    Column("outcome", String(20), nullable=False),
+    Column("accepted_suggestions", JSON, nullable=False),
+    Column("accepted_key", String(512), nullable=False),  # sorted suggestion ids, for the unique key
+    Column("override_system", String(255)),
+    Column("override_code", String(100)),
+    Column("override_display", String(255)),
+    Column("override_comment", Text),
+    Column("outcome_timestamp", DateTime(), nullable=False),
+    Column("received_at", DateTime(), nullable=False),
+    Column("card_known", Boolean, nullable=False),  # False: feedback for a card this service never recorded
+    UniqueConstraint("service_id", "card_uuid", "outcome", "accepted_key", "outcome_timestamp",
+                     name="uq_audit_feedback_item"),
+    Index("ix_audit_feedback_card", "card_uuid"),
+    Index("ix_audit_feedback_received", "received_at"),
+)
+
+captures = Table(
+    "audit_capture", metadata,
+    Column("call_id", Id, ForeignKey("audit_call.id", ondelete="CASCADE"), primary_key=True),
+    Column("captured_at", DateTime(), nullable=False),
+    Column("request", JSON, nullable=False),
+    Index("ix_audit_capture_captured", "captured_at"),
+)
+
+# The JWT jti replay guard (cds_service.auth.replay): same table and statement as its SQLite guard.
+auth_replay = Table(
+    "auth_replay", metadata,
+    Column("iss", String(255), primary_key=True),
+    Column("jti", String(255), primary_key=True),
+    Column("expires_at", Float, nullable=False),
+    Index("auth_replay_expires_at", "expires_at"),
+)

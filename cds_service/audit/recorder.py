@@ -1,0 +1,169 @@
+"""The audit trail as the service uses it: record a call or feedback, durably, without ever failing
+the hook.
+
+A record is committed before the answer goes out. When the database cannot be reached the record is
+appended to the spool instead and the service keeps answering; for `CDS_AUDIT_RETRY_SECONDS` after a
+failure calls go straight to the spool (no connect timeout per call), while a background thread of
+this process retries the database and, once it answers, replays the spool. /readyz shows the state.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from typing import Any
+
+from sqlalchemy import Engine
+
+from cds_service.audit import database
+from cds_service.audit.models import feedback
+from cds_service.audit.records import CallRecord, FeedbackRecord, feedback_records
+from cds_service.audit.repository import AuditRepository
+from cds_service.audit.spool import Entry, Spool
+from cds_service.schemas import FeedbackItem
+from cds_service.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class AuditTrail:
+    """Implements `FeedbackStore` (record_feedback, feedback_count, ping) and `ReplayGuard` (remember)."""
+
+    def __init__(self, url: str, spool: Spool, retry_seconds: float, migrate: bool):
+        self.url = url
+        self.spool = spool
+        self.retry_seconds = retry_seconds
+        self.migrate = migrate
+        self._engine: Engine | None = None
+        self._repository: AuditRepository | None = None
+        self._schema_ready = False
+        self._down_until = 0.0
+        self._lock = threading.Lock()
+        self._drainer: threading.Thread | None = None
+        self._drainer_pid = 0
+        self._stop = threading.Event()
+        self.lost = 0  # records neither stored nor spooled (disk full); logged, shown on /readyz
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> AuditTrail:
+        return cls(settings.database, Spool(settings.spool_file), settings.audit_retry_seconds,
+                   settings.database_migrate_on_start)
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            self._engine = database.make_engine(self.url)
+        return self._engine
+
+    @property
+    def repository(self) -> AuditRepository:
+        if self._repository is None:
+            self._repository = AuditRepository(self.engine)
+        if not self._schema_ready:
+            if self.migrate:
+                database.upgrade(self.engine)
+            self._schema_ready = True
+        return self._repository
+
+    def record_call(self, record: CallRecord) -> str:
+        """'stored', 'spooled' or 'lost'. Never raises."""
+        return self._record("call", record.to_json, lambda repo: repo.write_calls([record]))
+
+    def record_feedback(self, service_id: str, items: list[FeedbackItem]) -> int:
+        """Stores the items; returns how many were new (0 while they wait in the spool)."""
+        records = feedback_records(service_id, items)
+        stored: list[int] = [0]
+
+        def write(repo: AuditRepository) -> None:
+            stored[0] = repo.write_feedback(records)
+
+        for_spool = [r.to_json() for r in records]
+        self._record("feedback", lambda: {"items": for_spool}, write)
+        return stored[0]
+
+    def _record(self, kind: str, as_json: Any, write: Any) -> str:
+        if time.monotonic() >= self._down_until:
+            try:
+                write(self.repository)
+                if self.spool.has_pending():
+                    self._start_drainer()
+                return "stored"
+            except Exception:  # noqa: BLE001 - the hook answers whatever the database does
+                log.exception("audit database unreachable; %s record goes to the spool", kind)
+                self._down_until = time.monotonic() + self.retry_seconds
+        try:
+            self.spool.append(kind, as_json())
+        except Exception:  # noqa: BLE001
+            self.lost += 1
+            log.exception("audit record LOST: neither the database nor the spool could take it")
+            return "lost"
+        self._start_drainer()
+        return "spooled"
+
+    def flush_spool(self) -> int:
+        """Replay the spool into the database now; returns the entries replayed. Raises if unreachable."""
+        repository = self.repository
+        replayed = self.spool.drain(lambda entries: _replay(repository, entries))
+        self._down_until = 0.0
+        if replayed:
+            log.info("audit spool replayed: %d entries", replayed)
+        return replayed
+
+    def _start_drainer(self) -> None:
+        with self._lock:
+            alive = self._drainer is not None and self._drainer.is_alive() and self._drainer_pid == os.getpid()
+            if alive or self._stop.is_set():
+                return
+            self._drainer_pid = os.getpid()
+            self._drainer = threading.Thread(target=self._drain_loop, name="audit-spool", daemon=True)
+            self._drainer.start()
+
+    def _drain_loop(self) -> None:
+        while not self._stop.wait(self.retry_seconds):
+            try:
+                self.flush_spool()
+            except Exception as exc:  # noqa: BLE001 - still down: try again later
+                self._down_until = time.monotonic() + self.retry_seconds
+                log.warning("audit database still unreachable (%s); %d records spooled", type(exc).__name__,
+                            self.spool.pending())
+                continue
+            if not self.spool.has_pending():
+                return
+
+    def status(self) -> dict[str, Any]:
+        reachable = self.ping()
+        spooled = self.spool.pending()
+        state = "ok" if reachable and not spooled and not self.lost else "degraded"
+        return {"state": state, "database": "ok" if reachable else "unreachable", "spooled": spooled,
+                "lost": self.lost}
+
+    def ping(self) -> bool:
+        try:
+            return self.repository.ping()
+        except Exception:  # noqa: BLE001
+            return False
+
+    def feedback_count(self) -> int:
+        return self.repository.count(feedback)
+
+    def remember(self, iss: str, jti: str, expires_at: float) -> bool:
+        return self.repository.remember_jti(iss, jti, expires_at)
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._drainer is not None:
+            self._drainer.join(timeout=5)
+        if self._engine is not None:
+            self._engine.dispose()
+
+
+def _replay(repository: AuditRepository, entries: list[Entry]) -> None:
+    call_records = [CallRecord.from_json(e["record"]) for e in entries if e.get("kind") == "call"]
+    feedback_items = [FeedbackRecord.from_json(item) for e in entries if e.get("kind") == "feedback"
+                      for item in e["record"]["items"]]
+    if call_records:
+        repository.write_calls(call_records, refresh_feedback=True)
+    if feedback_items:
+        repository.write_feedback(feedback_items)

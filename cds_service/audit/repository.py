@@ -1,0 +1,127 @@
+"""Writes to the audit database: one transaction per call (the call, then its cards in one
+executemany), feedback joined to its card by uuid, the jti replay guard, and the retention prune.
+
+Every insert is idempotent (`ON CONFLICT DO NOTHING` on the record id, card uuid or feedback item),
+so replaying a spool that was partly written already stores nothing twice.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import fields
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine, Insert, Table, delete, func, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from cds_service.audit.models import auth_replay, calls, captures, cards, feedback
+from cds_service.audit.records import CallRecord, FeedbackRecord, accepted_key, now_utc
+
+PURGE_EVERY_SECONDS = 60.0
+
+
+class AuditRepository:
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self._dialect = sqlite if engine.dialect.name == "sqlite" else postgresql
+        self._next_purge = 0.0
+
+    def _insert(self, table: Table) -> Any:
+        insert: Insert = self._dialect.insert(table)
+        return insert
+
+    def write_calls(self, records: list[CallRecord], refresh_feedback: bool = False) -> int:
+        """Store the calls not stored yet (one transaction); returns how many were new."""
+        new = 0
+        with self.engine.begin() as db:
+            for record in records:
+                call_id = db.execute(
+                    self._insert(calls).on_conflict_do_nothing(index_elements=["record_id"]).returning(calls.c.id),
+                    _call_row(record)).scalar()
+                if call_id is None:
+                    continue
+                new += 1
+                if record.cards:
+                    db.execute(self._insert(cards).on_conflict_do_nothing(index_elements=["uuid"]),
+                               [_card_row(call_id, record, c) for c in record.cards])
+                if record.capture is not None:
+                    db.execute(captures.insert(), {"call_id": call_id, "captured_at": record.received_at,
+                                                   "request": record.capture})
+            if refresh_feedback:  # feedback that reached the database before its (spooled) call
+                uuids = [c.uuid for r in records for c in r.cards]
+                for chunk in range(0, len(uuids), 500):
+                    db.execute(update(feedback).where(feedback.c.card_uuid.in_(uuids[chunk:chunk + 500]))
+                               .values(card_known=True))
+        return new
+
+    def write_feedback(self, items: list[FeedbackRecord]) -> int:
+        """Store the feedback items not stored yet; returns how many were new."""
+        unique = list({item.key: item for item in items}.values())
+        if not unique:
+            return 0
+        with self.engine.begin() as db:
+            known = set(db.scalars(select(cards.c.uuid).where(cards.c.uuid.in_({i.card_uuid for i in unique}))))
+            rows = [{**item.to_json(), "accepted_key": accepted_key(item.accepted_suggestions),
+                     "card_known": item.card_uuid in known} for item in unique]
+            statement = (self._insert(feedback)
+                         .on_conflict_do_nothing(index_elements=["service_id", "card_uuid", "outcome", "accepted_key",
+                                                                 "outcome_timestamp"])
+                         .returning(feedback.c.id))
+            return len(db.execute(statement, rows).all())
+
+    def remember_jti(self, iss: str, jti: str, expires_at: float) -> bool:
+        """The jti replay guard (cds_service.auth.replay.ReplayGuard): False when seen and still live."""
+        now = time.time()
+        statement = (self._insert(auth_replay).values(iss=iss, jti=jti, expires_at=expires_at)
+                     .on_conflict_do_update(index_elements=["iss", "jti"], set_={"expires_at": expires_at},
+                                            where=auth_replay.c.expires_at <= now))
+        with self.engine.begin() as db:
+            inserted = db.execute(statement).rowcount == 1
+            if now >= self._next_purge:
+                self._next_purge = now + PURGE_EVERY_SECONDS
+                db.execute(delete(auth_replay).where(auth_replay.c.expires_at <= now))
+        return inserted
+
+    def count(self, table: Table) -> int:
+        with self.engine.connect() as db:
+            return int(db.scalar(select(func.count()).select_from(table)) or 0)
+
+    def ping(self) -> bool:
+        try:
+            with self.engine.connect() as db:
+                db.execute(text("SELECT 1"))
+            return True
+        except Exception:  # noqa: BLE001 - any failure means "not reachable" to /readyz
+            return False
+
+    def prune(self, before: datetime, captures_before: datetime) -> dict[str, int]:
+        """Delete calls (with their cards and captures) and feedback received before `before`, and
+        captured requests older than `captures_before`."""
+        with self.engine.begin() as db:
+            old_calls = select(calls.c.id).where(calls.c.received_at < before).scalar_subquery()
+            removed = {
+                "captures": db.execute(delete(captures).where(
+                    (captures.c.captured_at < captures_before) | captures.c.call_id.in_(old_calls))).rowcount,
+                "cards": db.execute(delete(cards).where(cards.c.call_id.in_(old_calls))).rowcount,
+                "feedback": db.execute(delete(feedback).where(feedback.c.received_at < before)).rowcount,
+                "calls": db.execute(delete(calls).where(calls.c.received_at < before)).rowcount,
+            }
+        return removed
+
+
+def _call_row(record: CallRecord) -> dict[str, Any]:
+    row = {f.name: getattr(record, f.name) for f in fields(record) if f.name not in ("cards", "capture")}
+    row["card_count"] = record.returned_cards
+    row["silent_count"] = record.silent_cards
+    return row
+
+
+def _card_row(call_id: int, record: CallRecord, card: Any) -> dict[str, Any]:
+    return {"call_id": call_id, "uuid": card.uuid, "criterion_id": card.criterion_id, "indicator": card.indicator,
+            "silent": card.silent, "summary": card.summary, "observed": card.observed,
+            "thresholds": card.thresholds, "suggestion_uuids": card.suggestion_uuids,
+            "received_at": record.received_at}
+
+
+__all__ = ["AuditRepository", "now_utc"]
