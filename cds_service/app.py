@@ -13,7 +13,7 @@ from cds_service.auth.registry import build_authenticator
 from cds_service.cors import install_cors
 from cds_service.errors import register_error_handlers
 from cds_service.logs import configure_logging, install_request_log
-from cds_service.routes import discovery, feedback, health, hooks
+from cds_service.routes import discovery, feedback, health, hooks, review
 from cds_service.settings import Settings
 from cds_service.state import build_state, today_utc
 
@@ -35,7 +35,7 @@ def create_app(overrides: dict[str, Any] | None = None, today: Callable[[], date
         log.warning("SECURITY: %s", warning)
     install_request_log(app)
     install_cors(app, settings.cors_allowed_origins)
-    for blueprint in (discovery.bp, hooks.bp, feedback.bp, health.bp):
+    for blueprint in (discovery.bp, hooks.bp, feedback.bp, health.bp, review.bp):
         app.register_blueprint(blueprint)
     register_error_handlers(app)
     return app

@@ -10,6 +10,7 @@ from typing import Any
 
 import orjson
 
+from cds_service.audit.commands import register
 from cds_service.settings import Settings
 
 HOOK_SERVICES = {"order-sign": "hamstring-rehab-order-sign", "order-select": "hamstring-rehab-order-select",
@@ -35,6 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     evaluate.add_argument("--pretty", action="store_true", help="indent the JSON output")
 
     commands.add_parser("services", help="print the discovery document")
+    audit_commands = register(commands)  # db, audit, replay, review-password
 
     dev_keys = commands.add_parser("dev-keys", help="create a local development JWT issuer (key pair, JWKS, config)")
     dev_keys.add_argument("--dir", type=Path, default=Path("instance/dev-issuer"), help="where to write it")
@@ -50,15 +52,17 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return {"serve": run_serve, "evaluate": run_evaluate, "services": run_services, "dev-keys": run_dev_keys,
-                "dev-token": run_dev_token}[args.command](args)
+                "dev-token": run_dev_token, **audit_commands}[args.command](args)
     except Exception as exc:  # start-up errors (bad settings or guideline config) read as one line
         print(f"hamstring-cds: {exc}", file=sys.stderr)
         return 2
 
 
 def run_serve(args: argparse.Namespace) -> int:
+    from cds_service.audit.commands import migrate_before_serving
     from cds_service.server import serve
 
+    migrate_before_serving()
     serve(args.host, args.port, args.workers, args.threads, client_timeout=args.client_timeout)
     return 0
 

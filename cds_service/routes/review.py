@@ -1,0 +1,116 @@
+"""/review: pages for quality teams (dashboard, filterable call list, one call's cards and feedback) and
+the read-only JSON API under /review/api. Behind HTTP Basic reviewer logins from CDS_REVIEW_USERS
+(password hashes; with none configured every request is refused). Server-rendered, no scripts.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from flask import Blueprint, Response, abort, render_template, request, url_for
+
+from cds_service.audit import queries
+from cds_service.audit.records import now_utc
+from cds_service.errors import json_response
+from cds_service.review_auth import reviewer_refused
+from cds_service.review_chart import line_chart
+from cds_service.routes import state
+from cds_service.services import SERVICES
+
+bp = Blueprint("review", __name__, url_prefix="/review")
+PAGE_SIZE = 50
+
+
+@bp.before_request
+def require_reviewer() -> Response | None:
+    return reviewer_refused(state().settings.review_users, request.authorization)
+
+
+@bp.after_request
+def private(response: Response) -> Response:
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'"
+    return response
+
+
+@bp.get("/")
+def dashboard() -> str:
+    since, until = _dates(default_days=30)
+    with state().store.repository.engine.connect() as db:
+        data = queries.dashboard(db, *queries.day_range(since, until))  # type: ignore[arg-type]
+    return render_template("review/dashboard.html", data=data, since=since, until=until,
+                           chart=line_chart(data["per_day"], since, until))
+
+
+@bp.get("/calls")
+def calls() -> str:
+    flt, rows, next_before = _listing()
+    next_url = url_for("review.calls", **{**request.args.to_dict(), "before": next_before}) if next_before else None
+    return render_template("review/calls.html", rows=rows, flt=flt, args=request.args, next_url=next_url,
+                           services=sorted(SERVICES), criteria=sorted(state().guideline.file.criteria),
+                           outcomes=queries.OUTCOMES)
+
+
+@bp.get("/calls/<int:call_id>")
+def call(call_id: int) -> str:
+    with state().store.repository.engine.connect() as db:
+        detail = queries.call_detail(db, call_id)
+    if detail is None:
+        abort(404)
+    return render_template("review/call.html", call=detail)
+
+
+@bp.get("/api/summary")
+def api_summary() -> Response:
+    since, until = _dates(default_days=30)
+    with state().store.repository.engine.connect() as db:
+        data = queries.dashboard(db, *queries.day_range(since, until))  # type: ignore[arg-type]
+    return json_response({"since": since.isoformat(), "until": until.isoformat(), **data})
+
+
+@bp.get("/api/calls")
+def api_calls() -> Response:
+    _, rows, next_before = _listing()
+    return json_response({"calls": rows, "nextBefore": next_before})
+
+
+@bp.get("/api/calls/<int:call_id>")
+def api_call(call_id: int) -> Response:
+    with state().store.repository.engine.connect() as db:
+        detail = queries.call_detail(db, call_id)
+    if detail is None:
+        abort(404)
+    return json_response(detail)
+
+
+def _listing() -> tuple[queries.CallFilter, list[dict[str, Any]], int | None]:
+    since, until = _dates(default_days=None)
+    start, end = queries.day_range(since, until)
+    args = request.args
+    outcome = args.get("outcome") if args.get("outcome") in queries.OUTCOMES else None
+    flt = queries.CallFilter(since=start, until=end, service_id=args.get("service") or None,
+                             criterion_id=args.get("criterion") or None, indicator=args.get("indicator") or None,
+                             outcome=outcome)
+    before = args.get("before", type=int)
+    with state().store.repository.engine.connect() as db:
+        rows = queries.list_calls(db, flt, before, PAGE_SIZE + 1)
+    next_before = rows[PAGE_SIZE - 1]["id"] if len(rows) > PAGE_SIZE else None
+    return flt, rows[:PAGE_SIZE], next_before
+
+
+def _dates(default_days: int | None) -> tuple[date | None, date | None]:
+    def parse(name: str) -> date | None:
+        value = request.args.get(name)
+        if not value:
+            return None
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            abort(400)
+
+    since, until = parse("since"), parse("until")
+    if default_days is not None:
+        until = until or now_utc().date()
+        since = since or until - timedelta(days=default_days - 1)
+    return since, until
