@@ -8,7 +8,7 @@ Without prefetch the service must search the FHIR server itself and reach the sa
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -17,12 +17,14 @@ import pytest
 import requests
 
 from cds_service import create_app
+from cds_service.auth.devkeys import DevIssuer, create_dev_issuer, mint_dev_token
 from cds_service.sandbox import CdsClient, FhirEndpoint, hook_context
 from tests.fhir_server import FHIR_TOKEN, criteria, sekmet_command, sekmet_server, served
 
 PATIENTS = Path(__file__).resolve().parents[1] / "examples" / "patients"
 INDEX = json.loads((PATIENTS / "index.json").read_text())
 AS_OF = date(2026, 11, 23)
+ClientFactory = Callable[..., CdsClient]
 
 pytestmark = pytest.mark.skipif(sekmet_command() is None, reason="sekmet-fhir not installed (test extra)")
 
@@ -37,16 +39,31 @@ def fhir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def service(fhir: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def issuer(tmp_path_factory: pytest.TempPathFactory) -> DevIssuer:
+    return create_dev_issuer(tmp_path_factory.mktemp("issuer") / "dev-issuer")
+
+
+@pytest.fixture(scope="module")
+def service(fhir: str, issuer: DevIssuer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The service as deployed: authentication on, trusting one issuer, the FHIR server allow-listed."""
     origin = fhir.removesuffix("/fhir")
     app = create_app({"instance_path": tmp_path_factory.mktemp("instance"), "fhir_server_allowlist": [origin],
-                      "fhir_allow_http_loopback": True, "auth_required": False}, today=lambda: AS_OF)
+                      "fhir_allow_http_loopback": True, "auth_required": True,
+                      "auth": {"issuers": [{"iss": issuer.iss, "jwks_file": str(issuer.folder / "jwks.json")}]}},
+                     today=lambda: AS_OF)
     with served(app) as url:
         yield url
 
 
-def client(service: str, fhir: str, token: str | None = FHIR_TOKEN) -> CdsClient:
-    return CdsClient(service, FhirEndpoint(fhir, token))
+@pytest.fixture(scope="module")
+def sign(issuer: DevIssuer) -> Callable[[str], str]:
+    return lambda aud: mint_dev_token(aud, issuer.folder)
+
+
+@pytest.fixture
+def make_client(service: str, fhir: str, sign: Callable[[str], str]) -> ClientFactory:
+    """A signing EHR client; `token` is the FHIR bearer token it hands the service."""
+    return lambda token=FHIR_TOKEN: CdsClient(service, FhirEndpoint(fhir, token), sign=sign)
 
 
 def context_for(key: str) -> tuple[str, dict[str, Any]]:
@@ -56,9 +73,9 @@ def context_for(key: str) -> tuple[str, dict[str, Any]]:
 
 
 @pytest.mark.parametrize("key", sorted(INDEX))
-def test_fallback_reaches_the_same_cards_as_full_prefetch(service: str, fhir: str, key: str) -> None:
+def test_fallback_reaches_the_same_cards_as_full_prefetch(make_client: ClientFactory, key: str) -> None:
     hook, context = context_for(key)
-    cds = client(service, fhir)
+    cds = make_client()
     full = cds.call(hook, context, mode="full")
     fetched = cds.call(hook, context, mode="none")
     assert full.status_code == 200 and fetched.status_code == 200, (full.text, fetched.text)
@@ -68,16 +85,16 @@ def test_fallback_reaches_the_same_cards_as_full_prefetch(service: str, fhir: st
         assert criteria(full.json()) == expected, INDEX[key]["description"]
 
 
-def test_partial_prefetch_is_completed_from_the_server(service: str, fhir: str) -> None:
+def test_partial_prefetch_is_completed_from_the_server(make_client: ClientFactory) -> None:
     hook, context = context_for("short-pt-order")
-    cds = client(service, fhir)
+    cds = make_client()
     partial = cds.call(hook, context, mode="partial:conditions,patient")
     assert partial.status_code == 200
     assert criteria(partial.json()) == criteria(cds.call(hook, context).json())
     assert "HAM-01" in criteria(partial.json())
 
 
-def test_paged_search_is_followed(service: str, fhir: str) -> None:
+def test_paged_search_is_followed(make_client: ClientFactory, fhir: str) -> None:
     """25 background problems first, the hamstring strain last: it arrives on SEKMET's second page (20)."""
     endpoint = FhirEndpoint(fhir, FHIR_TOKEN)
     pid = "ham-paging"
@@ -97,22 +114,22 @@ def test_paged_search_is_followed(service: str, fhir: str) -> None:
 
     _, context = context_for("short-pt-order")
     context = {**context, "patientId": pid}
-    response = client(service, fhir).call("order-sign", context, mode="none")
+    response = make_client().call("order-sign", context, mode="none")
     assert response.status_code == 200
     assert "HAM-01" in criteria(response.json())
 
 
-def test_wrong_fhir_token_is_412(service: str, fhir: str) -> None:
+def test_wrong_fhir_token_is_412(make_client: ClientFactory) -> None:
     hook, context = context_for("short-pt-order")
-    response = client(service, fhir, token="not-the-token").call(hook, context, mode="none")
+    response = make_client(token="not-the-token").call(hook, context, mode="none")
     assert response.status_code == 412
     body = response.json()
     assert body["resourceType"] == "OperationOutcome" and "HTTP 401" in body["issue"][0]["diagnostics"]
     assert "not-the-token" not in response.text
 
 
-def test_client_harness_flow_discovery_call_feedback(service: str, fhir: str) -> None:
-    cds = client(service, fhir)
+def test_client_harness_flow_discovery_call_feedback(make_client: ClientFactory) -> None:
+    cds = make_client()
     services = cds.discover()
     assert set(services) == {"order-sign", "order-select", "patient-view"}
     hook, context = context_for("short-pt-order")
@@ -124,11 +141,18 @@ def test_client_harness_flow_discovery_call_feedback(service: str, fhir: str) ->
     assert accepted.status_code == 200 and accepted.json()["stored"] == 1
 
 
-def test_order_select_via_the_harness_judges_the_selection(service: str, fhir: str) -> None:
+def test_order_select_via_the_harness_judges_the_selection(make_client: ClientFactory) -> None:
     _, context = context_for("short-pt-order")
     select_context = hook_context("order-select", context["patientId"], context["userId"], context["draftOrders"])
-    response = client(service, fhir).call("order-select", select_context)
+    response = make_client().call("order-select", select_context)
     assert response.status_code == 200 and "HAM-01" in criteria(response.json())
+
+
+def test_unsigned_call_is_401(service: str, fhir: str) -> None:
+    hook, context = context_for("short-pt-order")
+    unsigned = CdsClient(service, FhirEndpoint(fhir, FHIR_TOKEN))
+    assert unsigned.session.post(f"{service}/cds-services/hamstring-rehab-order-sign", timeout=5,
+                                 json={"hook": hook, "hookInstance": "x", "context": context}).status_code == 401
 
 
 def test_fhir_server_answers_only_with_the_token(fhir: str) -> None:
