@@ -16,10 +16,10 @@ from sqlalchemy import Table, select
 
 from cards.config import load_guideline
 from cds_service.audit.models import calls, captures, cards, feedback
-from tests.audit_support import SIGN, audit_settings, database_url, example, make_app, violating  # noqa: F401
+from tests.audit.support import SIGN, example, violating
 from tests.conftest import FHIR
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SECRET_TOKEN = "very-secret-access-token-0123456789"
 
 

@@ -1,5 +1,5 @@
-"""Shared by the audit tests: a database per test on SQLite and on PostgreSQL, example requests, and a
-loopback TCP forwarder to stage a database outage (a dead port that comes alive)."""
+"""Shared by the audit tests: example requests, a fresh PostgreSQL schema per test, and a loopback TCP
+forwarder to stage a database outage (a dead port that comes alive). Fixtures are in conftest.py."""
 
 from __future__ import annotations
 
@@ -11,20 +11,17 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import Flask
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from cds_service import create_app
 from cds_service.audit.database import normalize_url
-from tests.builders import AS_OF
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 # Read at import: the autouse fixture of conftest.py removes every CDS_* variable before each test.
 POSTGRES_URL = os.environ.get("CDS_TEST_POSTGRES_URL")
 NO_POSTGRES = ("CDS_TEST_POSTGRES_URL is not set: the PostgreSQL variant is skipped (.ci/run sets it; "
@@ -58,36 +55,6 @@ def postgres_schema(base_url: str) -> Iterator[str]:
         with admin.begin() as db:
             db.execute(text(f'DROP SCHEMA "{name}" CASCADE'))
         admin.dispose()
-
-
-@pytest.fixture(params=BACKENDS)
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'audit.sqlite3'}"
-        return
-    assert POSTGRES_URL
-    with postgres_schema(POSTGRES_URL) as url:
-        yield url
-
-
-@pytest.fixture
-def audit_settings(settings: dict[str, Any], database_url: str) -> dict[str, Any]:
-    return {**settings, "database_url": database_url, "audit_pseudonym_secret": "test-secret-0123456789abcdef"}
-
-
-@pytest.fixture
-def make_app(audit_settings: dict[str, Any]) -> Iterator[Callable[..., Flask]]:
-    """create_app with the audit settings and overrides; every app's store is closed at teardown."""
-    apps: list[Flask] = []
-
-    def make(**overrides: Any) -> Flask:
-        app = create_app({**audit_settings, **overrides}, today=lambda: AS_OF)
-        apps.append(app)
-        return app
-
-    yield make
-    for app in apps:
-        app.extensions["cds"].store.close()
 
 
 def free_port() -> int:
@@ -131,10 +98,8 @@ class Forwarder:
             pass
         finally:
             for s in (source, sink):
-                try:
+                with suppress(OSError):
                     s.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
 
     def stop(self) -> None:
         server, self._server = self._server, None
