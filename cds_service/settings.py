@@ -134,6 +134,14 @@ class Settings(BaseSettings):
                                  "never the password")
         return value
 
+    @field_validator("audit_pseudonym_secret")
+    @classmethod
+    def long_enough_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        # Checked here so a weak key stops the start-up instead of failing every call.
+        if value is not None and len(value.get_secret_value().encode()) < 16:
+            raise ValueError("the audit pseudonym secret must be at least 16 bytes")
+        return value
+
     @field_validator("public_base_url")
     @classmethod
     def strip_slash(cls, value: str | None) -> str | None:

@@ -124,3 +124,9 @@ def test_fhir_models_are_r4_only() -> None:
     offenders = [str(p) for pkg in ("cds_service", "fhir_mappings", "cards", "tests")
                  for p in (ROOT / pkg).rglob("*.py") if pattern.search(p.read_text())]
     assert offenders == []
+
+
+def test_short_pseudonym_secret_stops_the_start_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CDS_AUDIT_PSEUDONYM_SECRET", "short")
+    with pytest.raises(ValueError, match="at least 16 bytes"):
+        Settings()
