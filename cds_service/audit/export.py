@@ -15,6 +15,7 @@ import orjson
 from sqlalchemy import Engine, select
 
 from cds_service.audit.models import calls, cards, feedback
+from cds_service.audit.queries import as_dict
 
 FORMATS = ("csv", "jsonl", "fhir")
 CHUNK = 1000
@@ -37,7 +38,7 @@ def iter_calls(engine: Engine, since: datetime, until: datetime | None) -> Itera
             query = select(calls).where(calls.c.received_at >= since, calls.c.id > last_id)
             if until is not None:
                 query = query.where(calls.c.received_at < until)
-            chunk = [dict(r._mapping) for r in db.execute(query.order_by(calls.c.id).limit(CHUNK))]
+            chunk = [as_dict(r) for r in db.execute(query.order_by(calls.c.id).limit(CHUNK))]
             if not chunk:
                 return
             by_id = {c["id"]: c for c in chunk}
@@ -46,7 +47,7 @@ def iter_calls(engine: Engine, since: datetime, until: datetime | None) -> Itera
             rows = db.execute(select(cards).where(cards.c.call_id.in_(by_id)).order_by(cards.c.id))
             by_uuid = {}
             for row in rows:
-                card = {k: v for k, v in row._mapping.items() if k not in ("call_id", "received_at", "id")}
+                card = {k: v for k, v in as_dict(row).items() if k not in ("call_id", "received_at", "id")}
                 card["feedback"] = []
                 by_id[row.call_id]["cards"].append(card)
                 by_uuid[row.uuid] = card
@@ -54,7 +55,7 @@ def iter_calls(engine: Engine, since: datetime, until: datetime | None) -> Itera
                 for fb in db.execute(select(feedback).where(feedback.c.card_uuid.in_(by_uuid))
                                      .order_by(feedback.c.id)):
                     by_uuid[fb.card_uuid]["feedback"].append(
-                        {k: v for k, v in fb._mapping.items() if k not in ("id", "card_uuid", "accepted_key")})
+                        {k: v for k, v in as_dict(fb).items() if k not in ("id", "card_uuid", "accepted_key")})
             yield from chunk
             last_id = chunk[-1]["id"]
 

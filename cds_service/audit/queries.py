@@ -17,6 +17,11 @@ from cds_service.audit.models import calls, cards, feedback
 OUTCOMES = ("accepted", "overridden", "no-feedback")
 
 
+def as_dict(row: Any) -> dict[str, Any]:
+    """A result row as a plain dict (SQLAlchemy's keys are a str subclass that orjson refuses)."""
+    return {str(k): v for k, v in row._mapping.items()}
+
+
 @dataclass(frozen=True)
 class CallFilter:
     since: datetime | None = None
@@ -63,7 +68,7 @@ def list_calls(db: Connection, flt: CallFilter, before: int | None = None, limit
                                 calls.c.error).where(*flt.where())
     if before is not None:
         query = query.where(calls.c.id < before)
-    rows = [dict(r._mapping) for r in db.execute(query.order_by(calls.c.id.desc()).limit(limit))]
+    rows = [as_dict(r) for r in db.execute(query.order_by(calls.c.id.desc()).limit(limit))]
     criteria = _criteria_of(db, [r["id"] for r in rows])
     for row in rows:
         row["criteria"] = criteria.get(row["id"], [])
@@ -83,14 +88,14 @@ def call_detail(db: Connection, call_id: int) -> dict[str, Any] | None:
     row = db.execute(select(calls).where(calls.c.id == call_id)).first()
     if row is None:
         return None
-    call = dict(row._mapping)
-    call["cards"] = [dict(r._mapping) for r in db.execute(
+    call = as_dict(row)
+    call["cards"] = [as_dict(r) for r in db.execute(
         select(cards).where(cards.c.call_id == call_id).order_by(cards.c.id))]
     uuids = [c["uuid"] for c in call["cards"]]
     answers: dict[str, list[dict[str, Any]]] = {}
     if uuids:
         for fb in db.execute(select(feedback).where(feedback.c.card_uuid.in_(uuids)).order_by(feedback.c.id)):
-            answers.setdefault(fb.card_uuid, []).append(dict(fb._mapping))
+            answers.setdefault(fb.card_uuid, []).append(as_dict(fb))
     for card in call["cards"]:
         card["feedback"] = answers.get(card["uuid"], [])
     return call

@@ -102,8 +102,8 @@ def replay(engine: Engine, pipeline: Pipeline, since: datetime, until: datetime 
 class ProgressBar:
     """A one-line bar on stderr: `replay [#######.......] 140/300`."""
 
-    def __init__(self, total: int, out: TextIO = sys.stderr, width: int = 30):
-        self.total, self.out, self.width = total, out, width
+    def __init__(self, total: int, out: TextIO | None = None, width: int = 30):
+        self.total, self.out, self.width = total, out or sys.stderr, width
 
     def __call__(self, done: int) -> None:
         if done != self.total and done % max(1, self.total // 100):

@@ -75,9 +75,10 @@ class AuditRepository:
         now = time.time()
         statement = (self._insert(auth_replay).values(iss=iss, jti=jti, expires_at=expires_at)
                      .on_conflict_do_update(index_elements=["iss", "jti"], set_={"expires_at": expires_at},
-                                            where=auth_replay.c.expires_at <= now))
+                                            where=auth_replay.c.expires_at <= now)
+                     .returning(auth_replay.c.jti))  # rowcount is -1 for this upsert through psycopg
         with self.engine.begin() as db:
-            inserted = db.execute(statement).rowcount == 1
+            inserted = db.execute(statement).first() is not None
             if now >= self._next_purge:
                 self._next_purge = now + PURGE_EVERY_SECONDS
                 db.execute(delete(auth_replay).where(auth_replay.c.expires_at <= now))

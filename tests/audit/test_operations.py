@@ -1,0 +1,169 @@
+"""Audit operations: JWT iss/jti in records (never the token), `hamstring-cds db upgrade`, exports
+(CSV, JSON lines, FHIR AuditEvent Bundle), threshold replay over captured calls, retention prune."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fhir.resources.R4B.bundle import Bundle
+from flask import Flask
+from sqlalchemy import select, update
+
+from cds_service.audit import database
+from cds_service.audit.models import calls, captures, cards, feedback
+from cds_service.audit.records import now_utc
+from cds_service.cli import main
+from tests.audit.support import ROOT, SIGN, example, violating
+from tests.builders import hook_request, pt_order, weekly
+from tests.jwt_helpers import SigningKey, bearer, mint
+
+
+def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], settings: dict[str, Any],
+        *argv: str) -> tuple[int, str, str]:
+    monkeypatch.setenv("CDS_DATABASE_URL", settings["database_url"])
+    monkeypatch.setenv("CDS_INSTANCE_PATH", str(settings["instance_path"]))
+    monkeypatch.setenv("CDS_AUTH_REQUIRED", "false")
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def seed(app: Flask) -> list[dict[str, Any]]:
+    """Two card calls, a zero-card call, a 400; one card accepted, one overridden."""
+    client = app.test_client()
+    first = client.post(SIGN, json=violating()).get_json()["cards"]
+    client.post(SIGN, json=violating())
+    client.post(SIGN, json=example("order-sign-compliant"))
+    client.post(SIGN, json={"hook": "order-sign"})
+    client.post(f"{SIGN}/feedback", json={"feedback": [
+        {"card": first[0]["uuid"], "outcome": "accepted", "outcomeTimestamp": "2026-11-23T10:00:00Z",
+         "acceptedSuggestions": [{"id": first[0]["suggestions"][0]["uuid"]}]},
+        {"card": first[1]["uuid"], "outcome": "overridden", "outcomeTimestamp": "2026-11-23T10:01:00Z",
+         "overrideReason": {"reason": {"system": "urn:x", "code": "patient-declined", "display": "Declined"}}}]})
+    return first
+
+
+def test_jwt_issuer_and_jti_are_recorded_never_the_token(auth_settings: dict[str, Any], database_url: str,
+                                                         es_key: SigningKey) -> None:
+    from cds_service import create_app
+
+    app = create_app({**auth_settings, "database_url": database_url})
+    try:
+        token = mint(es_key)
+        body = hook_request("order-sign", [pt_order("pt-1", **weekly(4, 2))])
+        assert app.test_client().post(SIGN, json=body, headers=bearer(token)).status_code == 200
+        assert app.test_client().post(SIGN, json=body, headers=bearer(token)).status_code == 401  # replayed jti
+        repository = app.extensions["cds"].store.repository
+        with repository.engine.connect() as db:
+            accepted, refused = db.execute(select(calls).order_by(calls.c.id)).all()
+            dump = json.dumps([dict(r._mapping) for r in db.execute(select(calls))], default=str)
+        claims = json.loads(__import__("base64").urlsafe_b64decode(token.split(".")[1] + "=="))
+        assert (accepted.jwt_iss, accepted.jwt_jti, accepted.status) == (claims["iss"], claims["jti"], 200)
+        assert refused.status == 401 and refused.jwt_jti is None and refused.error == "Authentication required"
+        assert token not in dump and token.split(".")[2] not in dump
+    finally:
+        app.extensions["cds"].store.close()
+
+
+def test_db_upgrade_brings_an_empty_database_to_the_head_revision(
+        audit_settings: dict[str, Any], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = cli(monkeypatch, capsys, audit_settings, "db", "upgrade")
+    engine = database.make_engine(audit_settings["database_url"])
+    try:
+        assert code == 0 and database.current_revision(engine) == database.head_revision(engine) == "0001"
+        assert "schema revision: 0001" in out
+        assert cli(monkeypatch, capsys, audit_settings, "db", "upgrade")[0] == 0  # idempotent
+    finally:
+        engine.dispose()
+
+
+def test_exports_in_csv_jsonl_and_fhir(make_app: Callable[..., Flask], audit_settings: dict[str, Any],
+                                       monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+                                       tmp_path: Path) -> None:
+    first = seed(make_app())
+    today = now_utc().date().isoformat()
+    code, out, err = cli(monkeypatch, capsys, audit_settings, "audit", "export", "--since", today, "--format", "jsonl")
+    assert code == 0 and "exported 4 calls" in err, err
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert [c["status"] for c in lines] == [200, 200, 200, 400]
+    card = next(c for c in lines[0]["cards"] if c["uuid"] == first[1]["uuid"])
+    assert card["feedback"][0]["override_code"] == "patient-declined" and card["thresholds"] and card["observed"]
+
+    target = tmp_path / "audit.csv"
+    cli(monkeypatch, capsys, audit_settings, "audit", "export", "--since", today, "--until", today, "--format", "csv",
+        "--output", str(target))
+    table = list(csv.DictReader(io.StringIO(target.read_text())))
+    assert len(table) == 2 + 2 + 1 + 1  # one row per card; a zero-card or refused call is one row
+    assert {r["feedback_outcomes"] for r in table if r["card_uuid"] in {c["uuid"] for c in first}} == {
+        "accepted", "overridden"}
+
+    _, out, _ = cli(monkeypatch, capsys, audit_settings, "audit", "export", "--since", today, "--format", "fhir")
+    bundle = Bundle.model_validate(json.loads(out))  # valid FHIR R4B
+    events = [e.resource for e in bundle.entry]
+    assert [e.get_resource_type() for e in events] == ["AuditEvent"] * 4
+    assert [e.outcome for e in events] == ["0", "0", "0", "4"]
+    names = {entity.name for entity in events[0].entity if entity.name}
+    assert names == {"HAM-01", "HAM-02"}
+
+    yesterday = (now_utc().date() - timedelta(days=1)).isoformat()
+    _, out, _ = cli(monkeypatch, capsys, audit_settings, "audit", "export", "--since", yesterday, "--until",
+                    yesterday)
+    assert out == ""
+
+
+def variant_guideline(tmp_path: Path) -> Path:
+    text = (ROOT / "cards" / "guideline.toml").read_text()
+    for old, new in [("min_program_days = 90", "min_program_days = 120"),
+                     ("suggested_program_weeks = 13", "suggested_program_weeks = 18"),
+                     ("min_supervised_sessions = 12", "min_supervised_sessions = 1")]:
+        assert old in text
+        text = text.replace(old, new, 1)
+    path = tmp_path / "other.toml"
+    path.write_text(text)
+    return path
+
+
+def test_replay_reports_cards_that_would_newly_fire_or_stop_firing(
+        make_app: Callable[..., Flask], audit_settings: dict[str, Any], monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    client = make_app(audit_capture_requests=True).test_client()
+    client.post(SIGN, json=violating())  # HAM-01 and HAM-02 fire
+    client.post(SIGN, json=example("order-sign-compliant"))  # nothing fires
+    today = now_utc().date().isoformat()
+    code, out, err = cli(monkeypatch, capsys, audit_settings, "replay", "--since", today, "--config",
+                         str(variant_guideline(tmp_path)), "--json")
+    assert code == 0 and "2/2" in err, err  # the progress bar
+    report = json.loads(out)
+    assert report["replayed"] == 2 and report["notReplayable"] == 0
+    assert report["criteria"]["HAM-01"]["newlyFire"] == 1 and report["criteria"]["HAM-01"]["stillFire"] == 1
+    assert report["criteria"]["HAM-02"]["stopFiring"] == 1 and report["criteria"]["HAM-02"]["newlyFire"] == 0
+    _, table, _ = cli(monkeypatch, capsys, audit_settings, "replay", "--since", today, "--config",
+                      str(ROOT / "cards" / "guideline.toml"))
+    assert "Replayed 2 captured calls" in table and "newly fire" in table  # same config: no change
+    assert all(line.split()[1:3] == ["0", "0"] for line in table.splitlines()[2:])
+
+
+def test_prune_removes_old_records_and_captures_by_retention(
+        make_app: Callable[..., Flask], audit_settings: dict[str, Any], monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    app = make_app(audit_capture_requests=True)
+    seed(app)
+    engine = app.extensions["cds"].store.repository.engine
+    old = now_utc() - timedelta(days=100)
+    mid = now_utc() - timedelta(days=40)
+    with engine.begin() as db:
+        ids = list(db.scalars(select(calls.c.id).order_by(calls.c.id)))
+        db.execute(update(calls).where(calls.c.id == ids[0]).values(received_at=old))
+        db.execute(update(feedback).values(received_at=old))
+        db.execute(update(captures).where(captures.c.call_id == ids[1]).values(captured_at=mid))
+    code, out, _ = cli(monkeypatch, capsys, audit_settings, "audit", "prune", "--older-than", "90")
+    assert code == 0 and json.loads(out) == {"captures": 2, "cards": 2, "feedback": 2, "calls": 1}
+    repository = app.extensions["cds"].store.repository
+    assert (repository.count(calls), repository.count(cards), repository.count(captures)) == (3, 2, 1)
