@@ -82,11 +82,19 @@ class CriterionConfig(Strict):
     thresholds: dict[str, Any]
 
 
+class TerminologyConfig(Strict):
+    """Local codes a site adds to concept sets: set id -> ["system|code", ...]. Checked against the
+    concept sets by fhir_mappings when the service starts (docs/site-codes.md)."""
+
+    site_codes: dict[str, list[str]] = {}
+
+
 class GuidelineFile(Strict):
     guideline: GuidelineMeta
     population: Population
     override_reasons: OverrideReasons
     evidence: dict[str, Evidence] = {}
+    terminology: TerminologyConfig = TerminologyConfig()
     criteria: dict[str, CriterionConfig]
 
 

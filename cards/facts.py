@@ -6,9 +6,14 @@ change what another sees. Dates are plain `date`s; `as_of` is the evaluation dat
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 
 from pydantic import BaseModel, ConfigDict
+
+# Pain, outcome and strength measurements are kept from this many days before the episode start
+# (earliest injury onset or rehabilitation start, else the evaluation date); criterion windows must fit.
+SCORE_LOOKBACK_DAYS = 28
 
 
 class Frozen(BaseModel):
@@ -35,6 +40,12 @@ class TherapyPlan(Frozen):
     planned_sessions: int | None = None
     duration_form: str | None = None
     sessions_form: str | None = None
+    # Exercise content named in the order (code, orderDetail, notes, patient instruction): HAM-03/04.
+    has_eccentric: bool = False
+    has_hip_trunk_strength: bool = False
+    has_motor_control: bool = False
+    # The first note of a recorded program that ended (HAM-07 quotes it, e.g. "stopped because of pain").
+    stop_note: str | None = None
 
 
 class TherapySessions(Frozen):
@@ -54,6 +65,81 @@ class TherapySessions(Frozen):
         return (self.dates[-1] - self.dates[0]).days + 1
 
 
+class Measurement(Frozen):
+    """One dated Observation value: a strength limb symmetry in percent, or the base of the scores below."""
+
+    ref: str
+    when: date
+    value: float | None = None
+
+
+class PainScore(Measurement):
+    """A 0-10 numeric pain rating; `with_sport_movement` when it was rated during sport-specific movement."""
+
+    value: float
+    with_sport_movement: bool = False
+
+
+class OutcomeScore(Measurement):
+    """A patient-reported outcome (HAGOS, iHOT, HOOS, PROMIS); `value` is None for a panel without a score."""
+
+    instrument: str
+    higher_is_better: bool = True
+
+
+class Referral(Frozen):
+    """A referral to sports medicine, orthopaedics or surgery: ordered now (draft) or on record."""
+
+    ref: str
+    is_draft: bool
+    is_surgical: bool
+
+
+class ActivityClearance(Frozen):
+    """An order or clearance for return to sport or full activity: drafted now or active on record."""
+
+    ref: str
+    label: str
+    is_draft: bool
+
+
+class AnalgesicOrder(Frozen):
+    """An acetaminophen or NSAID course (HAM-05); `duration_days` None when the order does not say."""
+
+    ref: str
+    is_draft: bool
+    drug: str
+    duration_days: float | None = None
+    duration_form: str | None = None
+
+
+class RestOrder(Frozen):
+    """A complete-rest, bed-rest, immobilization or non-weight-bearing order (HAM-06)."""
+
+    ref: str
+    is_draft: bool
+    label: str
+    start: date | None = None
+    planned_hours: float | None = None
+
+
+class TherapyStop(Frozen):
+    """A draft order that discontinues physical therapy (HAM-07), with its stated reason."""
+
+    ref: str
+    reason: str | None = None
+
+
+def rehab_start(plans: Iterable[TherapyPlan], sessions: TherapySessions, as_of: date) -> date | None:
+    """First day of rehabilitation on record: the earliest delivered session or recorded plan start.
+
+    Drafts and dates after `as_of` do not count: an order not yet signed or started is not rehabilitation.
+    """
+    starts = [p.start for p in plans if not p.is_draft and p.start is not None]
+    starts += list(sessions.dates[:1])
+    return min((d for d in starts if d <= as_of), default=None)
+
+
 class ClinicalFacts(Frozen):
     """Everything the criteria may read for one hook call."""
 
@@ -64,6 +150,52 @@ class ClinicalFacts(Frozen):
     therapy_plans: tuple[TherapyPlan, ...] = ()
     therapy_sessions: TherapySessions = TherapySessions()
     program_ended: bool = False
+    # Monitoring and escalation (HAM-08..13). Measurements oldest first, from SCORE_LOOKBACK_DAYS before
+    # the episode start; referrals and clearances on record only from that date when it is known.
+    pain_scores: tuple[PainScore, ...] = ()
+    outcome_scores: tuple[OutcomeScore, ...] = ()
+    strength_symmetry: tuple[Measurement, ...] = ()
+    weakness_findings: tuple[str, ...] = ()
+    referrals: tuple[Referral, ...] = ()
+    activity_clearances: tuple[ActivityClearance, ...] = ()
+    hamstring_repair_done: bool = False
+    # Orders (HAM-05..07): drafts on order hooks, active ones on patient-view.
+    analgesic_orders: tuple[AnalgesicOrder, ...] = ()
+    rest_orders: tuple[RestOrder, ...] = ()
+    therapy_stops: tuple[TherapyStop, ...] = ()
+
+    @property
+    def rehab_start(self) -> date | None:
+        return rehab_start(self.therapy_plans, self.therapy_sessions, self.as_of)
+
+    @property
+    def in_rehab(self) -> bool:
+        """Rehabilitation under way: begun (a session or a started recorded plan) and not ended."""
+        return self.rehab_start is not None and not self.program_ended
+
+    @property
+    def rehab_days(self) -> int | None:
+        """Days of rehabilitation so far, counting the first day and `as_of`; None when not in rehab."""
+        start = self.rehab_start
+        return (self.as_of - start).days + 1 if start is not None and self.in_rehab else None
+
+    @property
+    def program_run_days(self) -> int | None:
+        """How long the program has run: days so far while in rehab, first to last session once ended."""
+        if self.in_rehab:
+            return self.rehab_days
+        return self.therapy_sessions.span_days if self.program_ended else None
+
+    @property
+    def stopped_plans(self) -> tuple[TherapyPlan, ...]:
+        """Recorded programs stopped (revoked) rather than completed, once no plan replaces them."""
+        if not self.program_ended:
+            return ()
+        return tuple(p for p in self.therapy_plans if p.status == "revoked")
+
+    @property
+    def has_surgical_referral(self) -> bool:
+        return any(r.is_surgical for r in self.referrals)
 
     @property
     def draft_therapy_plans(self) -> tuple[TherapyPlan, ...]:

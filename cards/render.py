@@ -34,6 +34,7 @@ def render_card(finding: Finding, guideline: Guideline, build_action: ActionBuil
     }
     suggestions = [s for s in (_suggestion(fix, cfg, values, build_action) for fix in finding.fixes) if s]
     if suggestions:
+        suggestions[0]["isRecommended"] = True  # with at-most-one, only one may be recommended
         card["suggestions"] = suggestions
         card["selectionBehavior"] = "at-most-one"
     reasons = guideline.file.override_reasons
@@ -88,5 +89,4 @@ def _suggestion(fix: Fix, cfg: CriterionConfig, values: dict[str, Any],
     action = build_action(fix, text.description.format_map(values))
     if action is None:
         return None
-    return {"label": text.label.format_map(values), "uuid": str(uuid.uuid4()), "isRecommended": True,
-            "actions": [action]}
+    return {"label": text.label.format_map(values), "uuid": str(uuid.uuid4()), "actions": [action]}

@@ -15,6 +15,11 @@ from fhir_mappings.terminology import concept_set
 PATIENT = "{{context.patientId}}"
 
 
+# Concept sets whose codes (site codes included) the observation and procedure searches list.
+OBSERVATION_SETS = ("pain-score", "outcome-measure", "sport-movement-pain", "strength-symmetry")
+PROCEDURE_SETS = ("physical-therapy", "hamstring-repair")
+
+
 def _codes(*sets: str) -> str:
     return ",".join(token for name in sets for token in concept_set(name).search_tokens())
 
@@ -23,9 +28,9 @@ def prefetch_templates() -> dict[str, str]:
     return {
         "patient": f"Patient/{PATIENT}",
         "conditions": f"Condition?patient={PATIENT}&clinical-status=active,recurrence,relapse",
-        "observations": f"Observation?patient={PATIENT}&code={_codes('pain-score', 'outcome-measure')}"
+        "observations": f"Observation?patient={PATIENT}&code={_codes(*OBSERVATION_SETS)}"
                         "&_sort=-date&_count=100",
-        "procedures": f"Procedure?patient={PATIENT}&code={_codes('physical-therapy')}&_sort=-date&_count=100",
+        "procedures": f"Procedure?patient={PATIENT}&code={_codes(*PROCEDURE_SETS)}&_sort=-date&_count=100",
         "serviceRequests": f"ServiceRequest?patient={PATIENT}&_sort=-authored&_count=100",
         "medicationRequests": f"MedicationRequest?patient={PATIENT}&status=active&_count=100",
     }

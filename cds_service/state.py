@@ -23,6 +23,7 @@ from cds_service.prefetch import PrefetchResolver
 from cds_service.services import SERVICES, prefetch_templates
 from cds_service.settings import Settings
 from cds_service.store import open_store
+from fhir_mappings.terminology import configure_site_codes
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,7 @@ class ServiceState:
 
 def build_state(settings: Settings, today: Callable[[], date] = today_utc) -> ServiceState:
     guideline = load_guideline(settings.guideline_file)
+    configure_site_codes(guideline.file.terminology.site_codes)  # before the templates, which list them
     templates = prefetch_templates()
     client = FhirClient(settings.fhir_server_allowlist, allow_http_loopback=settings.fhir_allow_http_loopback)
     executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="fhir-fetch")

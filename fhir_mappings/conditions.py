@@ -1,4 +1,9 @@
-"""Patient and Condition -> age and active hamstring injuries (the population gate's inputs)."""
+"""Patient and Condition -> age, active hamstring injuries (the population gate's inputs), weakness findings.
+
+High grade (terminology.md section 6.3): the code or a stage summary in high-grade-hamstring-injury
+(S32.61-, nontraumatic thigh rupture, 'Complete' qualifier, avulsion or complete-tear text), or a
+severity in severe-severity (24484000, 'severe', 'grade 3').
+"""
 
 from __future__ import annotations
 
@@ -54,7 +59,7 @@ def _injury(condition: Condition, raw: dict[str, Any]) -> HamstringInjury:
     high_grade = concept_set("high-grade-hamstring-injury")
     is_high_grade = (
         high_grade.matches_concept(raw.get("code"))
-        or high_grade.matches_concept(raw.get("severity"))
+        or concept_set("severe-severity").matches_concept(raw.get("severity"))
         or any(high_grade.matches_concept(stage.get("summary")) for stage in raw.get("stage") or []
                if isinstance(stage, dict))
     )
@@ -66,3 +71,17 @@ def _injury(condition: Condition, raw: dict[str, Any]) -> HamstringInjury:
         onset=to_date(condition.onsetDateTime or (condition.onsetPeriod.start if condition.onsetPeriod else None)),
         is_high_grade=is_high_grade,
     )
+
+
+def weakness_findings(raw_conditions: Iterable[dict[str, Any]], subject_ref: str) -> tuple[str, ...]:
+    """Labels of current conditions that record muscle weakness or thigh muscle wasting."""
+    weakness = concept_set("muscle-weakness")
+    found = []
+    for raw in raw_conditions:
+        if not weakness.matches_concept(raw.get("code")):
+            continue
+        condition = parse(raw, subject_ref)
+        if isinstance(condition, Condition) and _is_current(condition):
+            code = condition.code
+            found.append((code.text if code else None) or "Muscle weakness")
+    return tuple(found)

@@ -13,8 +13,16 @@ from typing import Any
 
 from cards.facts import ClinicalFacts
 from fhir_mappings.conditions import hamstring_injuries, patient_age
+from fhir_mappings.monitoring import monitoring_facts
+from fhir_mappings.orders import order_facts
 from fhir_mappings.parse import of_type, resources_in
-from fhir_mappings.therapy import delivered_sessions, is_physical_therapy, program_ended, therapy_plan
+from fhir_mappings.therapy import (
+    delivered_sessions,
+    is_physical_therapy,
+    program_ended,
+    stops_therapy,
+    therapy_plan,
+)
 
 
 @dataclass(frozen=True)
@@ -54,14 +62,18 @@ def build_facts(data: HookData, as_of: date) -> ClinicalFacts:
     patient = next((r for r in of_type(recorded, "Patient") if r.get("id") == data.patient_id), None)
     patient = patient or next(of_type(recorded, "Patient"), None)
     plans = _plans(drafts, recorded, data.subject_ref)
+    injuries = hamstring_injuries(of_type(recorded, "Condition"), data.subject_ref)
+    sessions = delivered_sessions(of_type(recorded, "Procedure"), data.subject_ref)
     return ClinicalFacts(
         as_of=as_of,
         hook=data.hook,
         age_years=patient_age(patient, as_of),
-        hamstring_injuries=hamstring_injuries(of_type(recorded, "Condition"), data.subject_ref),
+        hamstring_injuries=injuries,
         therapy_plans=plans,
-        therapy_sessions=delivered_sessions(of_type(recorded, "Procedure"), data.subject_ref),
+        therapy_sessions=sessions,
         program_ended=program_ended(plans),
+        **monitoring_facts(recorded, data.draft_orders, drafts, injuries, plans, sessions, as_of, data.subject_ref),
+        **order_facts(drafts, recorded, data.hook, data.subject_ref),
     )
 
 
@@ -72,6 +84,8 @@ def _plans(drafts: Iterable[dict[str, Any]], recorded: Iterable[dict[str, Any]],
         if raw.get("resourceType") != "ServiceRequest" or ref_of(raw) in seen or not is_physical_therapy(raw):
             continue
         seen.add(ref_of(raw))
+        if is_draft and stops_therapy(raw):
+            continue  # a draft stopping therapy (and the order it stops) is not a plan to judge: HAM-07 reads it
         plan = therapy_plan(raw, is_draft, subject_ref)
         if plan is not None:
             plans.append(plan)

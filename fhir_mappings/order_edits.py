@@ -3,17 +3,26 @@
 An update carries the whole draft resource, same id, with only the fixed element changed; it is
 edited in the form the order already uses (period end, Timing bounds, count or quantity), so the
 EHR shows the clinician's own order with one value changed.
+
+A create builds a new order from a named template in `order_templates.json` (codes as data):
+`Fix(action="create", change={"order": <template>, "reason_ref": ..., "priority": ...})`. It is a draft
+(status draft, intent order) with the patient as subject; any other `change` member is applied with
+EDITORS (e.g. `program_weeks`), so a new order is expressed exactly as a fixed one would be.
 """
 
 from __future__ import annotations
 
 import copy
+import json
 import math
 from collections.abc import Callable, Mapping
 from datetime import timedelta
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 from cards.findings import Fix
+from fhir_mappings.analgesics import administrations_per_day, course_days, dose_per_administration
 from fhir_mappings.parse import parse
 from fhir_mappings.therapy import planned_days, planned_sessions, sessions_per_day
 from fhir_mappings.timeutil import to_date
@@ -39,7 +48,39 @@ def build_action(fix: Fix, description: str, drafts: Mapping[str, dict[str, Any]
         return {"type": "update", "description": description, "resource": edited}
     if fix.action == "delete" and fix.target_ref in drafts:
         return {"type": "delete", "description": description, "resourceId": fix.target_ref}
+    if fix.action == "create":
+        return create_action(fix, description, subject_ref)
     return None
+
+
+ORDER_TEMPLATES_FILE = Path(__file__).with_name("order_templates.json")
+CREATE_KEYS = ("order", "reason_ref", "priority")  # read by create_action; other members go to EDITORS
+PRIORITIES = {"routine", "urgent", "asap", "stat"}
+
+
+@cache
+def order_templates() -> dict[str, dict[str, Any]]:
+    return json.loads(ORDER_TEMPLATES_FILE.read_text(encoding="utf-8"))["templates"]
+
+
+def create_action(fix: Fix, description: str, subject_ref: str) -> dict[str, Any] | None:
+    """A new draft order from a template, for the patient; None for an unknown template or edit."""
+    template = order_templates().get(str(fix.change.get("order")))
+    if template is None or fix.change.get("priority", "routine") not in PRIORITIES:
+        return None
+    resource = {**copy.deepcopy(template), "status": "draft", "intent": "order",
+                "subject": {"reference": subject_ref}}
+    if fix.change.get("priority"):
+        resource["priority"] = fix.change["priority"]
+    if fix.change.get("reason_ref"):
+        resource["reasonReference"] = [{"reference": fix.change["reason_ref"]}]
+    edits = {k: v for k, v in fix.change.items() if k not in CREATE_KEYS}
+    request = parse(copy.deepcopy(resource), subject_ref) if edits else None
+    for change, value in edits.items():
+        editor = EDITORS.get(change)
+        if request is None or editor is None or not editor(resource, request, value):
+            return None
+    return {"type": "create", "description": description, "resource": resource}
 
 
 def set_program_weeks(resource: dict[str, Any], request: Any, weeks: int) -> bool:
@@ -98,4 +139,61 @@ def _weeks(weeks: int) -> dict[str, Any]:
     return {"value": weeks, "unit": "weeks", "system": UCUM, "code": "wk"}
 
 
-EDITORS: dict[str, Editor] = {"program_weeks": set_program_weeks, "sessions": set_sessions}
+def add_order_detail(resource: dict[str, Any], request: Any, details: list[str]) -> bool:
+    """Append exercise prescriptions to orderDetail (R4 CodeableConcept with text)."""
+    existing = resource.setdefault("orderDetail", [])
+    existing.extend({"text": text} for text in details)
+    return bool(details)
+
+
+def set_course_days(resource: dict[str, Any], request: Any, days: int) -> bool:
+    """Shorten an analgesic course to `days` in the element that set its length."""
+    _, form = course_days(request)
+    dispense = resource.get("dispenseRequest") or {}
+    if form in ("expectedSupplyDuration", "quantity") and dispense.get("numberOfRepeatsAllowed"):
+        dispense["numberOfRepeatsAllowed"] = 0
+    repeat = next((d["timing"]["repeat"] for d in resource.get("dosageInstruction") or []
+                   if isinstance(d.get("timing"), dict) and isinstance(d["timing"].get("repeat"), dict)), None)
+    if form == "boundsDuration":
+        repeat["boundsDuration"] = _days(days)
+    elif form == "boundsPeriod":
+        return _set_period_end(repeat["boundsPeriod"], days)
+    elif form == "expectedSupplyDuration":
+        dispense["expectedSupplyDuration"] = _days(days)
+    elif form == "count":
+        repeat["count"] = math.ceil(days * administrations_per_day(request) - 1e-9)
+    elif form == "quantity":
+        per_day = administrations_per_day(request) * dose_per_administration(request)
+        dispense["quantity"]["value"] = math.ceil(days * per_day - 1e-9)
+    else:
+        return False
+    return True
+
+
+def limit_rest_hours(resource: dict[str, Any], request: Any, hours: int) -> bool:
+    """Bound a complete-rest order to `hours` (whole days, counting the first)."""
+    days = max(1, hours // 24)
+    if isinstance(resource.get("occurrencePeriod"), dict) and resource["occurrencePeriod"].get("start"):
+        return _set_period_end(resource["occurrencePeriod"], days)
+    timing = resource.get("occurrenceTiming")
+    repeat = timing.get("repeat") if isinstance(timing, dict) else None
+    if isinstance(repeat, dict):
+        if isinstance(repeat.get("boundsPeriod"), dict) and repeat["boundsPeriod"].get("start"):
+            return _set_period_end(repeat["boundsPeriod"], days)
+        repeat.pop("boundsPeriod", None)
+        repeat["boundsDuration"] = {"value": hours, "unit": "hours", "system": UCUM, "code": "h"}
+        return True
+    if "occurrenceDateTime" in resource or "occurrencePeriod" in resource:
+        return False
+    resource["occurrenceTiming"] = {"repeat": {"boundsDuration": {"value": hours, "unit": "hours",
+                                                                  "system": UCUM, "code": "h"}}}
+    return True
+
+
+def _days(days: int) -> dict[str, Any]:
+    return {"value": days, "unit": "days", "system": UCUM, "code": "d"}
+
+
+EDITORS: dict[str, Editor] = {"program_weeks": set_program_weeks, "sessions": set_sessions,
+                              "add_order_detail": add_order_detail, "course_days": set_course_days,
+                              "rest_hours": limit_rest_hours}

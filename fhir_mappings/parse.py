@@ -14,7 +14,11 @@ from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from typing import Any, TypeVar
 
+import orjson
 from fhir.resources.R4B.condition import Condition
+from fhir.resources.R4B.devicerequest import DeviceRequest
+from fhir.resources.R4B.medicationrequest import MedicationRequest
+from fhir.resources.R4B.observation import Observation
 from fhir.resources.R4B.patient import Patient
 from fhir.resources.R4B.procedure import Procedure
 from fhir.resources.R4B.servicerequest import ServiceRequest
@@ -24,23 +28,27 @@ log = logging.getLogger(__name__)
 Model = TypeVar("Model", bound=BaseModel)
 
 MODELS: dict[str, type[BaseModel]] = {
+    "MedicationRequest": MedicationRequest,
+    "DeviceRequest": DeviceRequest,
     "Patient": Patient,
     "Condition": Condition,
     "Procedure": Procedure,
     "ServiceRequest": ServiceRequest,
+    "Observation": Observation,
 }
 
 MAX_REPAIRS = 4  # fhir.resources reports missing required members one at a time
 # Narrative and metadata: no criterion reads them, and the XHTML narrative is the costliest to validate.
 UNREAD_MEMBERS = ("text", "meta")
-_RECENT_LIMIT = 256
-_recent: OrderedDict[int, tuple[dict[str, Any], BaseModel | None]] = OrderedDict()
-_recent_lock = threading.Lock()
+VALIDATED_LIMIT = 4096
+_validated: OrderedDict[bytes, BaseModel | None] = OrderedDict()
+_validated_lock = threading.Lock()
 
 # Required R4 members no criterion reads, with the neutral value used when a sender leaves them out.
 NEUTRAL_REQUIRED: dict[str, dict[str, Any]] = {
     "ServiceRequest": {"intent": "order", "status": "unknown"},
     "MedicationRequest": {"intent": "order", "status": "unknown"},
+    "DeviceRequest": {"intent": "order", "status": "unknown"},
     "Procedure": {"status": "unknown"},
     "Observation": {"status": "unknown"},
 }
@@ -75,19 +83,35 @@ def of_type(resources: Iterable[dict[str, Any]], resource_type: str) -> Iterator
 def parse(data: dict[str, Any], subject_ref: str | None = None) -> BaseModel | None:
     """Validate one resource with its R4B model; None (and a log line) when it cannot be read.
 
-    The same dict object parsed twice (a draft order read for facts, then for its fix) is validated
-    once: recent results are remembered by object identity, holding the object so the id stays its own.
+    Results are remembered by content in a bounded LRU: the same resource arriving again (a draft read
+    for facts and then for its fix; order-select firing on every selection and then order-sign for the
+    same patient) is validated once per process. The models are shared: never modify one.
     """
-    with _recent_lock:
-        hit = _recent.get(id(data))
-    if hit is not None and hit[0] is data:
-        return hit[1]
-    result = _validate(data, subject_ref)
-    with _recent_lock:
-        _recent[id(data)] = (data, result)
-        while len(_recent) > _RECENT_LIMIT:
-            _recent.popitem(last=False)
+    if str(data.get("resourceType")) not in MODELS:
+        return None
+    slim = {k: v for k, v in data.items() if k not in UNREAD_MEMBERS}
+    try:
+        key: bytes | None = orjson.dumps([subject_ref, slim])
+    except orjson.JSONEncodeError:  # not JSON-shaped (an integer beyond 64 bits): validate without caching
+        key = None
+    if key is not None:
+        with _validated_lock:
+            if key in _validated:
+                _validated.move_to_end(key)
+                return _validated[key]
+    result = _validate(slim, subject_ref)
+    if key is not None:
+        with _validated_lock:
+            _validated[key] = result
+            while len(_validated) > VALIDATED_LIMIT:
+                _validated.popitem(last=False)
     return result
+
+
+def clear_validated() -> None:
+    """Forget every remembered validation (benchmarks measure the cold path with it)."""
+    with _validated_lock:
+        _validated.clear()
 
 
 def _validate(data: dict[str, Any], subject_ref: str | None) -> BaseModel | None:
@@ -95,7 +119,6 @@ def _validate(data: dict[str, Any], subject_ref: str | None) -> BaseModel | None
     if model is None:
         return None
     original = data
-    data = {k: v for k, v in data.items() if k not in UNREAD_MEMBERS}
     for _ in range(MAX_REPAIRS + 1):
         try:
             return model.model_validate(data)

@@ -2,18 +2,32 @@
 
 Each file lists exact codes (`concept`), code families (`filter` with op `is-a`, matched as a dotless
 prefix, which is how ICD-10-CM's hierarchy works) and `textPatterns` for codings that carry text only.
-Codes come with their source and confidence (terminology.md); none is written in a mapper.
+A text pattern matches at the start of a word ("hoos" matches "HOOS JR", not "choose"; "complete tear"
+does not match "incomplete tear"). Codes come with their source and confidence (terminology.md); none is
+written in a mapper.
+
+Site codes: a deployment adds its local codes (`system|code`) to a concept set through the service
+setting `site_codes` (see docs/site-codes.md). `configure_site_codes` validates them at start-up and
+they then count as members of the set for matching and for prefetch templates.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from functools import cache
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
 TERMINOLOGY_DIR = Path(__file__).with_name("terminology")
+_SYSTEM = re.compile(r"^(https?://\S+|urn:(oid|uuid):\S+)$")
+_site_codes: dict[str, frozenset[tuple[str, str]]] = {}
+
+
+class SiteCodesError(ValueError):
+    """A configured site code names an unknown concept set or is not `system|code`."""
 
 
 @dataclass(frozen=True)
@@ -31,11 +45,18 @@ class ConceptSet:
         bare = code.replace(".", "").upper()
         return any(system == s and bare.startswith(p) for s, p in self.prefixes)
 
+    @cached_property
+    def _text_regex(self) -> re.Pattern[str] | None:
+        """All text patterns as one regex, each anchored at a word start (not after a letter or digit)."""
+        if not self.text_patterns:
+            return None
+        alternatives = "|".join(re.escape(p) for p in sorted(self.text_patterns, key=len, reverse=True))
+        return re.compile(rf"(?<![^\W_])(?:{alternatives})")
+
     def has_text(self, text: str | None) -> bool:
-        if not text:
+        if not text or self._text_regex is None:
             return False
-        lowered = text.lower()
-        return any(p in lowered for p in self.text_patterns)
+        return self._text_regex.search(text.lower()) is not None
 
     def matches_concept(self, concept: Any) -> bool:
         """True when a raw CodeableConcept dict has a coding in the set or matching text."""
@@ -71,8 +92,44 @@ def _parse(data: dict[str, Any]) -> ConceptSet:
 @cache
 def concept_set(name: str) -> ConceptSet:
     path = TERMINOLOGY_DIR / f"{name}.json"
-    return _parse(json.loads(path.read_text(encoding="utf-8")))
+    base = _parse(json.loads(path.read_text(encoding="utf-8")))
+    extra = _site_codes.get(name)
+    return replace(base, codes=base.codes | extra) if extra else base
+
+
+def concept_set_ids() -> list[str]:
+    return sorted(p.stem for p in TERMINOLOGY_DIR.glob("*.json"))
+
+
+def parse_site_codes(raw: Mapping[str, Iterable[str]]) -> dict[str, frozenset[tuple[str, str]]]:
+    """`{"outcome-measure": ["http://site/prom|hagos-pain"]}` -> codes per set; SiteCodesError if invalid."""
+    known = set(concept_set_ids())
+    parsed: dict[str, frozenset[tuple[str, str]]] = {}
+    for set_id, entries in raw.items():
+        if set_id not in known:
+            raise SiteCodesError(f"site_codes: unknown concept set '{set_id}'; known sets: {sorted(known)}")
+        codes = set()
+        for entry in [entries] if isinstance(entries, str) else entries:
+            system, _, code = str(entry).strip().partition("|")
+            if not _SYSTEM.match(system) or not code.strip() or "|" in code or "," in code:
+                raise SiteCodesError(f"site_codes.{set_id}: {entry!r} is not 'system|code' with an absolute "
+                                     "system URI (http(s)://, urn:oid: or urn:uuid:)")
+            codes.add((system, code.strip()))
+        parsed[set_id] = frozenset(codes)
+    return parsed
+
+
+def configure_site_codes(raw: Mapping[str, Iterable[str]]) -> None:
+    """Replace the site codes of this process (called once at start-up); validates before changing anything."""
+    parsed = parse_site_codes(raw)
+    _site_codes.clear()
+    _site_codes.update(parsed)
+    concept_set.cache_clear()
+
+
+def site_codes() -> dict[str, frozenset[tuple[str, str]]]:
+    return dict(_site_codes)
 
 
 def all_concept_sets() -> dict[str, ConceptSet]:
-    return {p.stem: concept_set(p.stem) for p in sorted(TERMINOLOGY_DIR.glob("*.json"))}
+    return {name: concept_set(name) for name in concept_set_ids()}

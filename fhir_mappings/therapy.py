@@ -19,6 +19,7 @@ from fhir_mappings.parse import parse
 from fhir_mappings.terminology import concept_set
 from fhir_mappings.timeutil import duration_days, inclusive_days, to_date, unit_days, whole_days
 
+STOPPED_STATUSES = {"revoked", "entered-in-error"}
 SESSION_UNITS = {"", "1", "session", "sessions", "{session}", "{sessions}", "visit", "visits", "{visit}",
                  "{visits}", "treatment", "treatments", "{treatment}"}
 ENDED_STATUSES = {"completed", "revoked"}
@@ -26,6 +27,32 @@ ENDED_STATUSES = {"completed", "revoked"}
 
 def is_physical_therapy(raw: dict[str, Any]) -> bool:
     return concept_set("physical-therapy").matches_concept(raw.get("code"))
+
+
+def order_text(raw: dict[str, Any]) -> str:
+    """Every human-readable text of an order: code, orderDetail, notes, patient instruction."""
+    parts: list[Any] = []
+    for concept in [raw.get("code"), raw.get("codeCodeableConcept"), *(raw.get("orderDetail") or [])]:
+        if isinstance(concept, dict):
+            parts.append(concept.get("text"))
+            parts += [c.get("display") for c in concept.get("coding") or [] if isinstance(c, dict)]
+    parts += [n.get("text") for n in raw.get("note") or [] if isinstance(n, dict)]
+    parts.append(raw.get("patientInstruction"))
+    return " | ".join(p for p in parts if isinstance(p, str))
+
+
+def stops_therapy(raw: dict[str, Any]) -> bool:
+    """A draft that discontinues physical therapy: the PT order revoked, or an order saying so."""
+    if raw.get("status") in STOPPED_STATUSES and raw.get("resourceType") == "ServiceRequest" \
+            and is_physical_therapy(raw):
+        return True
+    return concept_set("therapy-discontinuation").has_text(order_text(raw))
+
+
+def _names(raw: dict[str, Any], set_id: str) -> bool:
+    concepts = concept_set(set_id)
+    details = [raw.get("code"), *(raw.get("orderDetail") or [])]
+    return any(concepts.matches_concept(c) for c in details) or concepts.has_text(order_text(raw))
 
 
 def therapy_plan(raw: dict[str, Any], is_draft: bool, subject_ref: str) -> TherapyPlan | None:
@@ -38,7 +65,16 @@ def therapy_plan(raw: dict[str, Any], is_draft: bool, subject_ref: str) -> Thera
         ref=f"ServiceRequest/{request.id}", is_draft=is_draft, status=request.status or "unknown",
         start=_start(request), planned_days=days, planned_sessions=sessions,
         duration_form=duration_form, sessions_form=sessions_form,
+        has_eccentric=_names(raw, "eccentric-strengthening"),
+        has_hip_trunk_strength=_names(raw, "hip-trunk-strengthening"),
+        has_motor_control=_names(raw, "motor-control"),
+        stop_note=_stop_note(raw) if request.status in ENDED_STATUSES else None,
     )
+
+
+def _stop_note(raw: dict[str, Any]) -> str | None:
+    notes = [n.get("text") for n in raw.get("note") or [] if isinstance(n, dict)]
+    return next((n.strip() for n in notes if isinstance(n, str) and n.strip()), None)
 
 
 def planned_days(request: ServiceRequest) -> tuple[int | None, str | None]:

@@ -4,6 +4,7 @@ missing key (no retry storm), and the bearer token never appears in the answer."
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Iterator
@@ -41,10 +42,8 @@ class FaultyFhir(BaseHTTPRequestHandler):
             self.send_response(200)
             self.send_header("Content-Type", "application/fhir+json")
             self.end_headers()
-            try:
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                 self.wfile.write(b'{"resourceType":"Bundle","entry":[' + b" " * (40 * 1024 * 1024))
-            except (BrokenPipeError, ConnectionResetError):
-                pass
         else:
             self._send(200, b'{"resourceType":"Bundle","type":"searchset","entry":[]}')
 

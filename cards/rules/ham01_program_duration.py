@@ -1,6 +1,7 @@
 """HAM-01: a physical-therapy program shorter than 3 months.
 
 Guideline: "The rehabilitation program must be at least 3 months in duration" (Kemp 2020, C2).
+Judges planned programs and programs completed short; a program stopped (revoked) is HAM-07's.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ def program_too_short(facts: ClinicalFacts, t: Ham01Thresholds) -> Finding | Non
             return Finding(criterion_id=ID, about_ref=plan.ref, fixes=fixes,
                            observed={"program_days": plan.planned_days, "basis": "planned"})
     span = facts.therapy_sessions.span_days
-    if facts.program_ended and span is not None and span < t.min_program_days:
+    if facts.program_ended and not facts.stopped_plans and span is not None and span < t.min_program_days:
         return Finding(criterion_id=ID, observed={"program_days": span, "basis": "delivered"})
     return None
 

@@ -1,7 +1,8 @@
 """HAM-02: fewer than 12 supervised physical-therapy sessions.
 
 Guideline: "A minimum of 12 supervised physical therapy sessions is mandatory". No published source
-was found for the number: cards label it local guideline policy.
+was found for the number: cards label it local guideline policy. Delivered sessions are judged once
+a program has ended; a program stopped (revoked) is HAM-07's.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ def too_few_supervised_sessions(facts: ClinicalFacts, t: Ham02Thresholds) -> Fin
             return Finding(criterion_id=ID, about_ref=plan.ref, fixes=fixes,
                            observed={"sessions": plan.planned_sessions, "basis": "planned"})
     delivered = facts.therapy_sessions.count
-    if facts.program_ended and 0 < delivered < t.min_supervised_sessions:
+    if facts.program_ended and not facts.stopped_plans and 0 < delivered < t.min_supervised_sessions:
         return Finding(criterion_id=ID, observed={"sessions": delivered, "basis": "delivered"})
     return None
 

@@ -1,0 +1,45 @@
+"""HAM-07: physical therapy stopped before 3 months (a draft discontinuing it, or a program revoked).
+
+Guideline: "Stopping therapy due to pain: pain during rehabilitation is common and does not
+necessarily indicate treatment failure"; programs must last at least 3 months. A program completed as
+planned but short is HAM-01's; one stopped (revoked, or its notes give a reason) is this criterion's.
+"""
+
+from __future__ import annotations
+
+from cards.facts import ClinicalFacts
+from cards.findings import Finding, Fix
+from cards.rules.base import Criterion, Thresholds
+
+ID = "HAM-07"
+
+
+class Ham07Thresholds(Thresholds):
+    min_program_days: int
+    resume_program_weeks: int
+
+
+def therapy_stopped_early(facts: ClinicalFacts, t: Ham07Thresholds) -> Finding | None:
+    resume = (Fix(action="create", change={"order": "physical-therapy-resume",
+                                           "program_weeks": t.resume_program_weeks}),)
+    run_days = facts.program_run_days or facts.rehab_days
+    for stop in facts.therapy_stops:
+        if run_days is None or run_days < t.min_program_days:
+            return Finding(criterion_id=ID, about_ref=stop.ref, fixes=resume, observed=_observed(stop.reason, run_days))
+    for plan in facts.stopped_plans:
+        span = facts.therapy_sessions.span_days or plan.planned_days
+        if span is not None and span < t.min_program_days:
+            return Finding(criterion_id=ID, about_ref=plan.ref, fixes=resume, observed=_observed(plan.stop_note, span))
+    return None
+
+
+def _observed(reason: str | None, days: int | None) -> dict[str, str | int]:
+    observed: dict[str, str | int] = {"reason": reason or "not recorded",
+                                      "because": " because of pain" if reason and "pain" in reason.lower() else ""}
+    if days is not None:
+        observed["program_days"] = days
+    return observed
+
+
+CRITERION = Criterion(id=ID, thresholds_model=Ham07Thresholds, evaluate=therapy_stopped_early,
+                      example_observed={"reason": "x", "because": " because of pain", "program_days": 89})

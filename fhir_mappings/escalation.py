@@ -1,0 +1,99 @@
+"""ServiceRequest and Procedure -> specialist referrals, return-to-activity clearances, hamstring repair.
+
+Selected on the raw JSON by code and status before validation. Draft orders come first and count
+whatever their status. Orders on record count unless revoked or entered in error; when `since` (the
+episode's look-back start) is known, one authored before it belongs to an earlier episode and is left
+out. A physical-therapy order is treatment, never a referral or a clearance, whatever its text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from datetime import date
+from typing import Any
+
+from fhir.resources.R4B.procedure import Procedure
+from fhir.resources.R4B.servicerequest import ServiceRequest
+
+from cards.facts import ActivityClearance, Referral
+from fhir_mappings.parse import parse
+from fhir_mappings.terminology import ConceptSet, concept_set
+from fhir_mappings.therapy import is_physical_therapy
+from fhir_mappings.timeutil import to_date
+
+NOT_ON_RECORD = {"revoked", "entered-in-error"}
+CLEARANCE_ON_RECORD = {"active", "draft"}
+REPAIR_DONE = {"completed", "in-progress"}
+
+
+def referrals(drafts: Iterable[dict[str, Any]], recorded: Iterable[dict[str, Any]], since: date | None,
+              subject_ref: str) -> tuple[Referral, ...]:
+    """Referrals to sports medicine, orthopaedics or surgery; an order for the repair itself is surgical."""
+    specialist, surgical = concept_set("specialist-referral"), concept_set("surgical-referral")
+    repair = concept_set("hamstring-repair")
+    found = []
+    for raw, is_draft in _service_requests(drafts, recorded, since):
+        is_repair = repair.matches_concept(raw.get("code"))
+        if not (is_repair or _names(specialist, raw)) or is_physical_therapy(raw):
+            continue
+        request = parse(raw, subject_ref)
+        if isinstance(request, ServiceRequest):
+            found.append(Referral(ref=f"ServiceRequest/{request.id}", is_draft=is_draft,
+                                  is_surgical=is_repair or _names(surgical, raw)))
+    return tuple(found)
+
+
+def activity_clearances(drafts: Iterable[dict[str, Any]], recorded: Iterable[dict[str, Any]],
+                        since: date | None, subject_ref: str) -> tuple[ActivityClearance, ...]:
+    """Orders for return to sport or full activity: the drafts, and those active on record."""
+    full_activity = concept_set("return-to-activity")
+    found = []
+    for raw, is_draft in _service_requests(drafts, recorded, since):
+        if not is_draft and raw.get("status") not in CLEARANCE_ON_RECORD:
+            continue
+        details = raw.get("orderDetail") if isinstance(raw.get("orderDetail"), list) else []
+        if is_physical_therapy(raw) or not (full_activity.matches_concept(raw.get("code"))
+                                            or any(full_activity.matches_concept(d) for d in details)):
+            continue
+        request = parse(raw, subject_ref)
+        if isinstance(request, ServiceRequest):
+            found.append(ActivityClearance(ref=f"ServiceRequest/{request.id}", is_draft=is_draft,
+                                           label=_label(request.code) or "Return to full activity"))
+    return tuple(found)
+
+
+def _label(code: Any) -> str | None:
+    if code is None:
+        return None
+    return code.text or next((c.display for c in code.coding or [] if c.display), None)
+
+
+def hamstring_repair_done(raw_procedures: Iterable[dict[str, Any]], subject_ref: str) -> bool:
+    """A hamstring repair or reattachment completed or in progress."""
+    repair = concept_set("hamstring-repair")
+    for raw in raw_procedures:
+        if (raw.get("status") in REPAIR_DONE and repair.matches_concept(raw.get("code"))
+                and isinstance(parse(raw, subject_ref), Procedure)):
+            return True
+    return False
+
+
+def _names(members: ConceptSet, raw: dict[str, Any]) -> bool:
+    return members.matches_concept(raw.get("code")) or members.matches_concept(raw.get("performerType"))
+
+
+def _service_requests(drafts: Iterable[dict[str, Any]], recorded: Iterable[dict[str, Any]],
+                      since: date | None) -> Iterator[tuple[dict[str, Any], bool]]:
+    seen: set[str] = set()
+    for raw, is_draft in [(r, True) for r in drafts] + [(r, False) for r in recorded]:
+        ref = f"{raw.get('resourceType')}/{raw.get('id')}"
+        if raw.get("resourceType") != "ServiceRequest" or ref in seen:
+            continue
+        seen.add(ref)
+        if is_draft:
+            yield raw, True
+            continue
+        authored = to_date(raw.get("authoredOn"))
+        if raw.get("status") in NOT_ON_RECORD or (since and authored and authored < since):
+            continue
+        yield raw, False

@@ -1,0 +1,48 @@
+"""Monitoring and escalation facts (HAM-08..13): measurements, weakness, referrals, clearances, repair.
+
+The episode starts at the earliest known injury onset or rehabilitation start. Measurements are kept
+from SCORE_LOOKBACK_DAYS before it (before `as_of` when neither is known), which covers every
+criterion window; referrals and clearances on record are cut at the same date only when the episode
+start is known, so that a consult of unknown date is never dropped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, timedelta
+from typing import Any
+
+from cards.facts import SCORE_LOOKBACK_DAYS, HamstringInjury, TherapyPlan, TherapySessions, rehab_start
+from fhir_mappings.conditions import weakness_findings
+from fhir_mappings.escalation import activity_clearances, hamstring_repair_done, referrals
+from fhir_mappings.observations import measurements
+from fhir_mappings.parse import of_type
+
+
+def episode_start(injuries: Iterable[HamstringInjury], plans: Iterable[TherapyPlan], sessions: TherapySessions,
+                  as_of: date) -> date | None:
+    starts = [i.onset for i in injuries if i.onset is not None and i.onset <= as_of]
+    rehab = rehab_start(plans, sessions, as_of)
+    return min([*starts, rehab] if rehab else starts, default=None)
+
+
+def monitoring_facts(recorded: Sequence[dict[str, Any]], drafts: Sequence[dict[str, Any]],
+                     under_review: Sequence[dict[str, Any]], injuries: Sequence[HamstringInjury],
+                     plans: Sequence[TherapyPlan], sessions: TherapySessions, as_of: date,
+                     subject_ref: str) -> dict[str, Any]:
+    """The ClinicalFacts members for HAM-08..13, by name. `drafts` are all draft orders (a referral in
+    any of them counts); `under_review` are the ones the clinician is acting on (a clearance must be)."""
+    lookback = timedelta(days=SCORE_LOOKBACK_DAYS)
+    episode = episode_start(injuries, plans, sessions, as_of)
+    record_since = episode - lookback if episode else None
+    found = measurements(of_type(recorded, "Observation"), (episode or as_of) - lookback, as_of, subject_ref)
+    requests = list(of_type(recorded, "ServiceRequest"))
+    return {
+        "pain_scores": found.pain,
+        "outcome_scores": found.outcomes,
+        "strength_symmetry": found.strength,
+        "weakness_findings": weakness_findings(of_type(recorded, "Condition"), subject_ref),
+        "referrals": referrals(drafts, requests, record_since, subject_ref),
+        "activity_clearances": activity_clearances(under_review, requests, record_since, subject_ref),
+        "hamstring_repair_done": hamstring_repair_done(of_type(recorded, "Procedure"), subject_ref),
+    }

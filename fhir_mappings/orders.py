@@ -1,0 +1,89 @@
+"""Draft and active orders -> analgesic courses, complete-rest orders and therapy stops (HAM-05..07).
+
+Order hooks judge the draft orders under review; patient-view judges what is active on record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+from cards.facts import AnalgesicOrder, RestOrder, TherapyStop
+from fhir_mappings.analgesics import analgesic_order
+from fhir_mappings.parse import parse
+from fhir_mappings.terminology import concept_set
+from fhir_mappings.therapy import is_physical_therapy, order_text, stops_therapy
+from fhir_mappings.timeutil import duration_days, inclusive_days, to_date
+
+REST_TYPES = ("ServiceRequest", "DeviceRequest")
+
+
+def order_facts(drafts: Iterable[dict[str, Any]], recorded: Iterable[dict[str, Any]], hook: str,
+                subject_ref: str) -> dict[str, Any]:
+    drafts = list(drafts)
+    judged = [(r, True) for r in drafts] if hook != "patient-view" else [
+        (r, False) for r in recorded if r.get("status") == "active"]
+    return {
+        "analgesic_orders": tuple(_analgesics(judged, subject_ref)),
+        "rest_orders": tuple(_rest_orders(judged, subject_ref)),
+        "therapy_stops": tuple(_therapy_stops(drafts)) if hook != "patient-view" else (),
+    }
+
+
+def _analgesics(judged: list[tuple[dict[str, Any], bool]], subject_ref: str) -> Iterable[AnalgesicOrder]:
+    for raw, is_draft in judged:
+        if raw.get("resourceType") != "MedicationRequest":
+            continue
+        request = parse(raw, subject_ref)
+        order = analgesic_order(raw, request, is_draft) if request is not None else None
+        if order is not None:
+            yield order
+
+
+def is_complete_rest(raw: dict[str, Any]) -> bool:
+    rest = concept_set("complete-rest")
+    return rest.matches_concept(raw.get("code") or raw.get("codeCodeableConcept")) or rest.has_text(order_text(raw))
+
+
+def _rest_orders(judged: list[tuple[dict[str, Any], bool]], subject_ref: str) -> Iterable[RestOrder]:
+    for raw, is_draft in judged:
+        if raw.get("resourceType") not in REST_TYPES or is_physical_therapy(raw) or not is_complete_rest(raw):
+            continue
+        request = parse(raw, subject_ref)
+        if request is None:
+            continue
+        start, hours = rest_period(request)
+        concept = getattr(request, "code", None) or getattr(request, "codeCodeableConcept", None)
+        label = (getattr(concept, "text", None) or "complete rest") if concept is not None else "complete rest"
+        yield RestOrder(ref=f"{raw['resourceType']}/{request.id}", is_draft=is_draft, label=label,
+                        start=start, planned_hours=hours)
+
+
+def rest_period(request: Any) -> tuple[date | None, float | None]:
+    """When the rest starts and how many hours it is planned for (None when the order does not say)."""
+    period = request.occurrencePeriod
+    if period is not None:
+        days = inclusive_days(period.start, period.end)
+        return to_date(period.start), days * 24.0 if days else None
+    timing = request.occurrenceTiming
+    repeat = timing.repeat if timing else None
+    if repeat is not None:
+        if repeat.boundsPeriod is not None:
+            days = inclusive_days(repeat.boundsPeriod.start, repeat.boundsPeriod.end)
+            return to_date(repeat.boundsPeriod.start), days * 24.0 if days else None
+        bounded = duration_days(repeat.boundsDuration)
+        if bounded:
+            return to_date(getattr(request, "authoredOn", None)), bounded * 24.0
+    quantity = getattr(request, "quantityQuantity", None)
+    planned = duration_days(quantity) if quantity is not None else None
+    start = to_date(getattr(request, "occurrenceDateTime", None) or getattr(request, "authoredOn", None))
+    return start, planned * 24.0 if planned else None
+
+
+def _therapy_stops(drafts: list[dict[str, Any]]) -> Iterable[TherapyStop]:
+    for raw in drafts:
+        if stops_therapy(raw):
+            notes = [n.get("text") for n in raw.get("note") or [] if isinstance(n, dict)]
+            reason = next((n.strip() for n in notes if isinstance(n, str) and n.strip()), None)
+            yield TherapyStop(ref=f"{raw.get('resourceType')}/{raw.get('id')}", reason=reason)
