@@ -157,3 +157,26 @@ def test_unsigned_call_is_401(service: str, fhir: str) -> None:
 
 def test_fhir_server_answers_only_with_the_token(fhir: str) -> None:
     assert requests.get(f"{fhir}/Patient/ham-short-pt-order", timeout=5).status_code == 401
+
+
+def test_sandbox_commands_load_and_call_as_an_ehr(service: str, fhir: str, issuer: DevIssuer,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    from cds_service.cli import main
+
+    assert main(["sandbox", "load", "--fhir-server", fhir, "--token", FHIR_TOKEN, "--dir", str(PATIENTS)]) == 0
+    assert "loaded short-pt-order.json" in capsys.readouterr().out
+    code = main(["sandbox", "call", "--fhir-server", fhir, "--token", FHIR_TOKEN, "--patient", "ham-short-pt-order",
+                 "--hook", "order-sign", "--draft-order", str(PATIENTS / "short-pt-order.draft.json"),
+                 "--service-url", service, "--issuer-dir", str(issuer.folder), "--prefetch", "none"])
+    printed = capsys.readouterr().out
+    assert code == 0, printed
+    assert "[WARNING ] HAM-01" in printed and "suggestion: Extend the program" in printed
+
+
+def test_sandbox_call_reports_a_refused_call(service: str, fhir: str, tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    from cds_service.cli import main
+
+    code = main(["sandbox", "call", "--fhir-server", fhir, "--patient", "ham-short-pt-order", "--hook", "patient-view",
+                 "--service-url", service, "--issuer-dir", str(tmp_path / "no-issuer")])
+    assert code == 1 and '"login"' in capsys.readouterr().out
