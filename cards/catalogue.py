@@ -1,0 +1,57 @@
+"""docs/criteria.md, generated from the reviewed configuration and the criteria registry.
+
+Run: python -m cards.catalogue > docs/criteria.md   (a test fails when the file is stale)
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+from cards.config import Guideline, load_guideline
+from cards.rules import ALL_CRITERIA
+
+HEADER = """# Criteria
+
+Generated from `cards/guideline.toml` by `python -m cards.catalogue`; do not edit by hand.
+Guideline: {title}, version {version} (config SHA-256 `{sha}`).
+
+Every card carries its criterion id in `source.topic.code` (system `{system}`). Patients outside the
+population (age {min_age}-{max_age} with an active hamstring condition) get no cards.
+
+| id | fires when | indicator | thresholds | evidence |
+|---|---|---|---|---|
+"""
+
+
+def fires_when(criterion_id: str) -> str:
+    """The first line of the criterion module's docstring, after its id."""
+    module = importlib.import_module(ALL_CRITERIA[criterion_id].evaluate.__module__)
+    first = (module.__doc__ or "").strip().splitlines()[0]
+    return first.split(":", 1)[1].strip().rstrip(".") if ":" in first else first
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def render(guideline: Guideline) -> str:
+    meta, population = guideline.meta, guideline.file.population
+    out = [HEADER.format(title=meta.title, version=meta.version, sha=guideline.sha256[:12], system=meta.topic_system,
+                         min_age=population.min_age_years, max_age=population.max_age_years)]
+    for cid, cfg in guideline.file.criteria.items():
+        thresholds = ", ".join(f"`{k}` = {v}" for k, v in guideline.template_values(cid).items()
+                               if isinstance(v, int | float)) or "-"
+        evidence = [f"[{guideline.file.evidence[e].citation.split('.')[0]}](https://doi.org/"
+                    f"{guideline.file.evidence[e].doi})" if guideline.file.evidence[e].doi
+                    else guideline.file.evidence[e].citation.split(".")[0] for e in cfg.evidence]
+        if cfg.local_policy:
+            evidence.append(f"local guideline policy: {cfg.local_policy}")
+        silent = " (silent)" if cfg.silent else ""
+        out.append(f"| {cid} | {_cell(fires_when(cid))} | {cfg.indicator}{silent} | {_cell(thresholds)} | "
+                   f"{_cell('; '.join(evidence) or '-')} |\n")
+    return "".join(out)
+
+
+if __name__ == "__main__":
+    sys.stdout.write(render(load_guideline(sys.argv[1] if len(sys.argv) > 1 else None)))
