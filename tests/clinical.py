@@ -57,7 +57,8 @@ def draft_plan() -> TherapyPlan:
                        planned_sessions=24)
 
 
-def facts(hook: str = "patient-view", injuries: tuple[HamstringInjury, ...] = (INJURY,), **members: Any) -> ClinicalFacts:
+def facts(hook: str = "patient-view", injuries: tuple[HamstringInjury, ...] = (INJURY,),
+          **members: Any) -> ClinicalFacts:
     return ClinicalFacts(as_of=AS_OF, hook=hook, age_years=35, hamstring_injuries=injuries, **members)
 
 

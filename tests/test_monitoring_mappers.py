@@ -162,10 +162,7 @@ def test_draft_referral_on_order_select_counts_even_if_not_selected() -> None:
     (b.pt_order("pt-rts", code={"text": "Physical therapy: return to sport phase"}), True, False),
 ])
 def test_activity_clearances(resource: dict[str, Any], draft: bool, found: bool) -> None:
-    if draft:
-        f = facts_for(hook="order-sign", drafts=(resource,))
-    else:
-        f = facts_for(serviceRequests=b.bundle(resource))
+    f = facts_for(hook="order-sign", drafts=(resource,)) if draft else facts_for(serviceRequests=b.bundle(resource))
     assert bool(f.activity_clearances) is found
     if found:
         assert f.activity_clearances[0].is_draft is draft

@@ -121,8 +121,9 @@ def test_site_codes_from_the_guideline_config_reach_prefetch_and_matching(tmp_pa
     start = "2026-09-01"
     body = b.hook_request("patient-view", observations=b.bundle(recent),
                           procedures=b.bundle(*b.sessions(start, 12)),
-                          serviceRequests=b.bundle(b.pt_order("pt-rec", status="active", occurrencePeriod={
-                              "start": start, "end": "2026-12-31"}, quantityQuantity={"value": 24, "unit": "sessions"})))
+                          serviceRequests=b.bundle(b.pt_order(
+                              "pt-rec", status="active", occurrencePeriod={"start": start, "end": "2026-12-31"},
+                              quantityQuantity={"value": 24, "unit": "sessions"})))
     cards = client.post("/cds-services/hamstring-rehab-patient-view", json=body).get_json()["cards"]
     assert "HAM-08" not in [c["source"]["topic"]["code"] for c in cards]
 
