@@ -21,6 +21,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from cards.findings import Fix
 from fhir_mappings.analgesics import administrations_per_day, course_days, dose_per_administration
 from fhir_mappings.parse import parse
@@ -40,7 +42,7 @@ def build_action(fix: Fix, description: str, drafts: Mapping[str, dict[str, Any]
         if original is None:
             return None
         request = parse(original, subject_ref)
-        edited = copy.deepcopy(original)
+        edited = json_copy(original)
         for change, value in fix.change.items():
             editor = EDITORS.get(change)
             if request is None or editor is None or not editor(edited, request, value):
@@ -51,6 +53,14 @@ def build_action(fix: Fix, description: str, drafts: Mapping[str, dict[str, Any]
     if fix.action == "create":
         return create_action(fix, description, subject_ref)
     return None
+
+
+def json_copy(value: dict[str, Any]) -> dict[str, Any]:
+    """A deep copy of JSON data; orjson's round trip is several times faster than copy.deepcopy."""
+    try:
+        return orjson.loads(orjson.dumps(value))  # type: ignore[no-any-return]
+    except orjson.JSONEncodeError:  # an integer beyond 64 bits
+        return copy.deepcopy(value)
 
 
 ORDER_TEMPLATES_FILE = Path(__file__).with_name("order_templates.json")
@@ -68,14 +78,14 @@ def create_action(fix: Fix, description: str, subject_ref: str) -> dict[str, Any
     template = order_templates().get(str(fix.change.get("order")))
     if template is None or fix.change.get("priority", "routine") not in PRIORITIES:
         return None
-    resource = {**copy.deepcopy(template), "status": "draft", "intent": "order",
+    resource = {**json_copy(template), "status": "draft", "intent": "order",
                 "subject": {"reference": subject_ref}}
     if fix.change.get("priority"):
         resource["priority"] = fix.change["priority"]
     if fix.change.get("reason_ref"):
         resource["reasonReference"] = [{"reference": fix.change["reason_ref"]}]
     edits = {k: v for k, v in fix.change.items() if k not in CREATE_KEYS}
-    request = parse(copy.deepcopy(resource), subject_ref) if edits else None
+    request = parse(json_copy(resource), subject_ref) if edits else None
     for change, value in edits.items():
         editor = EDITORS.get(change)
         if request is None or editor is None or not editor(resource, request, value):
