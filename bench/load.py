@@ -168,7 +168,9 @@ def report(clients: list[Client], args: argparse.Namespace, database: str, drain
     errors = [e for c in clients for e in c.errors]
     latencies = sorted(x for c in clients for x in c.latencies)
     with psycopg.connect(f"{args.postgres}/{database}") as db:
-        rows = dict(db.execute("SELECT hook_instance, count(*) FROM audit_call GROUP BY hook_instance").fetchall())
+        rows = dict(db.execute("SELECT hook_instance, count(*) FROM audit_call WHERE hook_instance IS NOT NULL "
+                               "GROUP BY hook_instance").fetchall())
+        refused = db.execute("SELECT count(*) FROM audit_call WHERE hook_instance IS NULL").fetchone()[0]
     missing = [h for h in acknowledged if h not in rows]
     duplicated = [h for h, n in rows.items() if n > 1]
     p = (lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))]) if latencies else (lambda q: 0.0)
@@ -177,7 +179,8 @@ def report(clients: list[Client], args: argparse.Namespace, database: str, drain
     print(f"acknowledged (200): {len(acknowledged)}  ({len(acknowledged) / args.seconds:.1f} req/s)")
     print(f"errors: {len(errors)} {dict((e, errors.count(e)) for e in set(errors))}")
     print(f"latency ms: p50 {statistics.median(latencies) if latencies else 0:.1f}  p99 {p(0.99):.1f}")
-    print(f"audit rows: {sum(rows.values())}  acknowledged without a record: {len(missing)}  "
+    print(f"audit rows: {sum(rows.values()) + refused} ({refused} refused before the body was read)  "
+          f"acknowledged without a record: {len(missing)}  "
           f"duplicated: {len(duplicated)}  spool drained: {drained}")
 
 

@@ -13,15 +13,18 @@ import logging
 import os
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from cds_service.audit import database
 from cds_service.audit.models import feedback
 from cds_service.audit.records import CallRecord, FeedbackRecord, feedback_records
 from cds_service.audit.repository import AuditRepository
 from cds_service.audit.spool import Entry, Spool
+from cds_service.auth.replay import SqliteReplayGuard
 from cds_service.schemas import FeedbackItem
 from cds_service.settings import Settings
 
@@ -45,6 +48,7 @@ class AuditTrail:
         self._drainer_pid = 0
         self._stop = threading.Event()
         self.lost = 0  # records neither stored nor spooled (disk full); logged, shown on /readyz
+        self._fallback: SqliteReplayGuard | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AuditTrail:
@@ -149,7 +153,24 @@ class AuditTrail:
         return self.repository.count(feedback)
 
     def remember(self, iss: str, jti: str, expires_at: float) -> bool:
-        return self.repository.remember_jti(iss, jti, expires_at)
+        """The jti replay check. While the database is unreachable it falls back to a SQLite file beside
+        the spool, shared by this host's workers, so calls keep being answered and a token still works
+        once; jtis seen there stay refused after the database is back, for their tokens' lifetime."""
+        fallback = self.spool.path.with_name("replay-fallback.sqlite3")
+        try:
+            fresh = self.repository.remember_jti(iss, jti, expires_at)
+        except SQLAlchemyError:
+            log.warning("audit database unreachable: the jti replay check uses this host's fallback store")
+            return self._fallback_guard(fallback).remember(iss, jti, expires_at)
+        if fresh and fallback.exists():
+            return self._fallback_guard(fallback).remember(iss, jti, expires_at)
+        return fresh
+
+    def _fallback_guard(self, path: Path) -> SqliteReplayGuard:
+        with self._lock:
+            if self._fallback is None or self._fallback.path != path:
+                self._fallback = SqliteReplayGuard(path)
+            return self._fallback
 
     def close(self) -> None:
         self._stop.set()
