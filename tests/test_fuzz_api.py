@@ -1,8 +1,10 @@
 """Bounded fuzzing of every endpoint from /openapi.json (schemathesis): no server errors, responses
-conform to the published schema. The full-length run is a benchmark-style job in bench/."""
+conform to the published schema. CI runs 30 examples per operation; a longer run:
+CDS_FUZZ_EXAMPLES=2000 ./scripts/test tests/test_fuzz_api.py tests/test_properties.py"""
 
 from __future__ import annotations
 
+import os
 import tempfile
 
 import schemathesis
@@ -18,7 +20,8 @@ schema = schemathesis.openapi.from_wsgi("/openapi.json", app)
 
 
 @schema.parametrize()
-@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@settings(max_examples=int(os.environ.get("CDS_FUZZ_EXAMPLES", "30")), deadline=None,
+          suppress_health_check=list(HealthCheck), derandomize=True)
 def test_api_never_answers_with_a_server_error(case: schemathesis.Case) -> None:
     # A schema-valid call may still lack data (no fhirServer to fetch from): 412 is the spec's answer,
     # so "valid data must be accepted" does not hold here; every other check does.

@@ -4,6 +4,7 @@ numbers), the answer is a spec-shaped 200 or a clear 4xx/412, never an exception
 
 from __future__ import annotations
 
+import os
 import tempfile
 from typing import Any
 
@@ -72,8 +73,8 @@ def bundle_of(items: list[Any]) -> dict[str, Any]:
 APP = create_app({"instance_path": tempfile.mkdtemp(prefix="props-"), "auth_required": False},
                  today=lambda: AS_OF)
 CLIENT = APP.test_client()
-PROPERTY_SETTINGS = settings(max_examples=150, deadline=None, derandomize=True,
-                             suppress_health_check=list(HealthCheck))
+PROPERTY_SETTINGS = settings(max_examples=int(os.environ.get("CDS_FUZZ_EXAMPLES", "150")), deadline=None,
+                             derandomize=True, suppress_health_check=list(HealthCheck))
 
 
 @PROPERTY_SETTINGS
