@@ -33,6 +33,33 @@ def sekmet_command() -> str | None:
 
 
 @contextmanager
+def running(command: list[str], ready_url: str, log_path: Path, env: dict[str, str] | None = None,
+            timeout: float = 30.0) -> Iterator[subprocess.Popen[bytes]]:
+    """A server process, started and polled until `ready_url` answers 200; stopped afterwards."""
+    log = log_path.open("wb")
+    process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                if requests.get(ready_url, timeout=1).status_code == 200:
+                    break
+            except requests.RequestException:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"{command[0]} did not start: {log_path.read_text()[-2000:]}")
+            time.sleep(0.1)
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+@contextmanager
 def sekmet_server(workdir: Path) -> Iterator[str]:
     """A SEKMET FHIR server with bearer-token auth and its order simulator off; yields its base URL."""
     command = sekmet_command()
@@ -45,28 +72,9 @@ def sekmet_server(workdir: Path) -> Iterator[str]:
         f"base_url: {base}\nhost: 127.0.0.1\nport: {port}\ndata_dir: {workdir / 'data'}\n"
         f"server_auth:\n  types: [bearer]\n  tokens: [{FHIR_TOKEN}]\n"
         "simulator:\n  enabled: false\nlog_inbound: false\n")
-    log = (workdir / "sekmet.log").open("wb")
-    process = subprocess.Popen([command, "serve", "-c", str(settings), "--host", "127.0.0.1", "--port", str(port)],
-                               stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if requests.get(f"{base}/metadata", timeout=1).status_code == 200:
-                    break
-            except requests.RequestException:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"SEKMET did not start: {(workdir / 'sekmet.log').read_text()[-2000:]}")
-            time.sleep(0.1)
+    serve = [command, "serve", "-c", str(settings), "--host", "127.0.0.1", "--port", str(port)]
+    with running(serve, f"{base}/metadata", workdir / "sekmet.log"):
         yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
 
 
 @contextmanager

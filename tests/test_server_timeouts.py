@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import os
 import socket
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import requests
 
-from tests.fhir_server import free_port
+from tests.fhir_server import free_port, running
 
 
 @pytest.fixture(scope="module")
@@ -22,29 +20,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     work = tmp_path_factory.mktemp("serve")
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("CDS_")},
            "CDS_AUTH_REQUIRED": "false", "CDS_INSTANCE_PATH": str(work / "instance")}
-    log = (work / "serve.log").open("wb")
-    process = subprocess.Popen([sys.executable, "-m", "cds_service.cli", "serve", "--port", str(port),
-                                "--workers", "1", "--threads", "2", "--client-timeout", "1"],
-                               env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                    break
-            except requests.RequestException:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"serve did not start: {Path(log.name).read_text()[-2000:]}")
-            time.sleep(0.1)
+    command = [sys.executable, "-m", "cds_service.cli", "serve", "--port", str(port), "--workers", "1",
+               "--threads", "2", "--client-timeout", "1"]
+    with running(command, f"http://127.0.0.1:{port}/healthz", work / "serve.log", env):
         yield port
-    finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
 
 
 def stalled(port: int, partial: bytes) -> tuple[bytes, float]:
