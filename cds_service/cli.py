@@ -99,8 +99,8 @@ def run_evaluate(args: argparse.Namespace) -> int:
     except (OSError, orjson.JSONDecodeError) as exc:
         print(f"hamstring-cds: cannot read {args.request}: {exc}", file=sys.stderr)
         return 2
-    service_id = args.service or HOOK_SERVICES.get(payload.get("hook") if isinstance(payload, dict) else None,
-                                                   "unknown")
+    hook = str(payload.get("hook")) if isinstance(payload, dict) else ""
+    service_id = args.service or HOOK_SERVICES.get(hook, "unknown")
     outcome = state.pipeline.run(service_id, payload, as_of=args.as_of or today_utc(),
                                  source_url=_criteria_url(state.settings))
     _print(outcome.body, args.pretty)

@@ -75,8 +75,9 @@ def course_days(request: Any) -> tuple[float | None, str | None]:
                 return float(days), "boundsPeriod"
     dispense = request.dispenseRequest
     fills = 1 + (dispense.numberOfRepeatsAllowed or 0) if dispense else 1
-    if dispense is not None and duration_days(dispense.expectedSupplyDuration):
-        return duration_days(dispense.expectedSupplyDuration) * fills, "expectedSupplyDuration"
+    supply = duration_days(dispense.expectedSupplyDuration) if dispense is not None else None
+    if supply:
+        return supply * fills, "expectedSupplyDuration"
     per_day = administrations_per_day(request)
     for dosage in request.dosageInstruction or []:
         repeat = dosage.timing.repeat if dosage.timing else None

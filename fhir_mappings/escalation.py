@@ -51,7 +51,7 @@ def activity_clearances(drafts: Iterable[dict[str, Any]], recorded: Iterable[dic
     for raw, is_draft in _service_requests(drafts, recorded, since):
         if not is_draft and raw.get("status") not in CLEARANCE_ON_RECORD:
             continue
-        details = raw.get("orderDetail") if isinstance(raw.get("orderDetail"), list) else []
+        details: list[Any] = raw["orderDetail"] if isinstance(raw.get("orderDetail"), list) else []
         if is_physical_therapy(raw) or not (full_activity.matches_concept(raw.get("code"))
                                             or any(full_activity.matches_concept(d) for d in details)):
             continue

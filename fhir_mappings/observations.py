@@ -98,7 +98,7 @@ def _pain(observation: Observation, raw: dict[str, Any], when: date) -> PainScor
 
 def _outcome(observation: Observation, raw: dict[str, Any], when: date) -> OutcomeScore:
     return OutcomeScore(ref=_ref(observation), when=when, value=_number(observation),
-                        instrument=_instrument(raw.get("code"), concept_set("outcome-measure")),
+                        instrument=_instrument(raw.get("code") or {}, concept_set("outcome-measure")),
                         higher_is_better=not concept_set("outcome-lower-is-better").matches_concept(raw.get("code")))
 
 

@@ -97,13 +97,15 @@ def set_program_weeks(resource: dict[str, Any], request: Any, weeks: int) -> boo
     days = weeks * 7
     _, form = planned_days(request)
     timing = resource.get("occurrenceTiming")
-    repeat = timing.get("repeat") if isinstance(timing, dict) else None
+    repeat: Any = timing.get("repeat") if isinstance(timing, dict) else None
     if form == "occurrencePeriod":
         return _set_period_end(resource["occurrencePeriod"], days)
     if form == "boundsPeriod":
         return _set_period_end(repeat["boundsPeriod"], days)
     if form == "count":
         per_day = sessions_per_day(request.occurrenceTiming.repeat)
+        if per_day is None:
+            return False
         repeat["count"] = max(int(repeat["count"]), math.ceil(per_day * days - 1e-9))
         return True
     if isinstance(repeat, dict):
@@ -112,9 +114,10 @@ def set_program_weeks(resource: dict[str, Any], request: Any, weeks: int) -> boo
         repeat["boundsDuration"] = _weeks(weeks)
         return True
     start = resource.get("occurrenceDateTime")
-    if start and to_date(start):
+    first_day = to_date(start)
+    if first_day is not None:
         resource.pop("occurrenceDateTime")
-        resource["occurrencePeriod"] = {"start": start, "end": (to_date(start) + timedelta(days=days - 1)).isoformat()}
+        resource["occurrencePeriod"] = {"start": start, "end": (first_day + timedelta(days=days - 1)).isoformat()}
         return True
     if "occurrencePeriod" in resource or timing is not None:
         return False
@@ -127,13 +130,13 @@ def set_sessions(resource: dict[str, Any], request: Any, sessions: int) -> bool:
     if form == "quantity":
         resource["quantityQuantity"]["value"] = sessions
         return True
-    repeat = (resource.get("occurrenceTiming") or {}).get("repeat")
+    repeat: Any = (resource.get("occurrenceTiming") or {}).get("repeat")
     if form == "count":
         repeat["count"] = sessions
         return True
     if form == "frequency":
         per_day = sessions_per_day(request.occurrenceTiming.repeat)
-        return set_program_weeks(resource, request, math.ceil(sessions / per_day / 7 - 1e-9))
+        return per_day is not None and set_program_weeks(resource, request, math.ceil(sessions / per_day / 7 - 1e-9))
     return False
 
 
@@ -162,19 +165,20 @@ def set_course_days(resource: dict[str, Any], request: Any, days: int) -> bool:
     dispense = resource.get("dispenseRequest") or {}
     if form in ("expectedSupplyDuration", "quantity") and dispense.get("numberOfRepeatsAllowed"):
         dispense["numberOfRepeatsAllowed"] = 0
-    repeat = next((d["timing"]["repeat"] for d in resource.get("dosageInstruction") or []
-                   if isinstance(d.get("timing"), dict) and isinstance(d["timing"].get("repeat"), dict)), None)
+    repeat: Any = next((d["timing"]["repeat"] for d in resource.get("dosageInstruction") or []
+                        if isinstance(d.get("timing"), dict) and isinstance(d["timing"].get("repeat"), dict)), None)
+    per_day = administrations_per_day(request) or 0.0
+    dose = dose_per_administration(request) or 0.0
     if form == "boundsDuration":
         repeat["boundsDuration"] = _days(days)
     elif form == "boundsPeriod":
         return _set_period_end(repeat["boundsPeriod"], days)
     elif form == "expectedSupplyDuration":
         dispense["expectedSupplyDuration"] = _days(days)
-    elif form == "count":
-        repeat["count"] = math.ceil(days * administrations_per_day(request) - 1e-9)
-    elif form == "quantity":
-        per_day = administrations_per_day(request) * dose_per_administration(request)
-        dispense["quantity"]["value"] = math.ceil(days * per_day - 1e-9)
+    elif form == "count" and per_day:
+        repeat["count"] = math.ceil(days * per_day - 1e-9)
+    elif form == "quantity" and per_day and dose:
+        dispense["quantity"]["value"] = math.ceil(days * per_day * dose - 1e-9)
     else:
         return False
     return True

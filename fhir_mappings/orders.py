@@ -50,7 +50,7 @@ def _rest_orders(judged: list[tuple[dict[str, Any], bool]], subject_ref: str) ->
     for raw, is_draft in judged:
         if raw.get("resourceType") not in REST_TYPES or is_physical_therapy(raw) or not is_complete_rest(raw):
             continue
-        request = parse(raw, subject_ref)
+        request: Any = parse(raw, subject_ref)
         if request is None:
             continue
         start, hours = rest_period(request)

@@ -29,7 +29,7 @@ class Ham01Thresholds(Thresholds):
 def program_too_short(facts: ClinicalFacts, t: Ham01Thresholds) -> Finding | None:
     for plan in facts.current_therapy_plans:
         if plan.planned_days is not None and plan.planned_days < t.min_program_days:
-            fixes = ()
+            fixes: tuple[Fix, ...] = ()
             if plan.is_draft:
                 fixes = (Fix(action="update", target_ref=plan.ref,
                              change={"program_weeks": t.suggested_program_weeks}),)

@@ -21,7 +21,7 @@ class Ham02Thresholds(Thresholds):
 def too_few_supervised_sessions(facts: ClinicalFacts, t: Ham02Thresholds) -> Finding | None:
     for plan in facts.current_therapy_plans:
         if plan.planned_sessions is not None and plan.planned_sessions < t.min_supervised_sessions:
-            fixes = ()
+            fixes: tuple[Fix, ...] = ()
             if plan.is_draft:
                 fixes = (Fix(action="update", target_ref=plan.ref,
                              change={"sessions": t.min_supervised_sessions}),)

@@ -8,7 +8,7 @@ planned but short is HAM-01's; one stopped (revoked, or its notes give a reason)
 from __future__ import annotations
 
 from cards.facts import ClinicalFacts
-from cards.findings import Finding, Fix
+from cards.findings import Finding, Fix, Scalar
 from cards.rules.base import Criterion, Thresholds
 
 ID = "HAM-07"
@@ -33,8 +33,8 @@ def therapy_stopped_early(facts: ClinicalFacts, t: Ham07Thresholds) -> Finding |
     return None
 
 
-def _observed(reason: str | None, days: int | None) -> dict[str, str | int]:
-    observed: dict[str, str | int] = {"reason": reason or "not recorded",
+def _observed(reason: str | None, days: int | None) -> dict[str, Scalar]:
+    observed: dict[str, Scalar] = {"reason": reason or "not recorded",
                                       "because": " because of pain" if reason and "pain" in reason.lower() else ""}
     if days is not None:
         observed["program_days"] = days

@@ -46,7 +46,8 @@ def dashboard() -> str:
 @bp.get("/calls")
 def calls() -> str:
     flt, rows, next_before = _listing()
-    next_url = url_for("review.calls", **{**request.args.to_dict(), "before": next_before}) if next_before else None
+    params: dict[str, Any] = {**request.args.to_dict(), "before": next_before}
+    next_url = url_for("review.calls", **params) if next_before else None
     return render_template("review/calls.html", rows=rows, flt=flt, args=request.args, next_url=next_url,
                            services=sorted(SERVICES), criteria=sorted(state().guideline.file.criteria),
                            outcomes=queries.OUTCOMES)
@@ -66,6 +67,7 @@ def api_summary() -> Response:
     since, until = _dates(default_days=30)
     with state().store.repository.engine.connect() as db:
         data = queries.dashboard(db, *queries.day_range(since, until))  # type: ignore[arg-type]
+    assert since is not None and until is not None  # _dates fills both when given a default window
     return json_response({"since": since.isoformat(), "until": until.isoformat(), **data})
 
 
