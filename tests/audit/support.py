@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from flask import Flask
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -116,3 +117,19 @@ def wait_until(condition: Callable[[], bool], seconds: float = 15.0) -> bool:
             return True
         time.sleep(0.05)
     return condition()
+
+
+def seed(app: Flask) -> list[dict[str, Any]]:
+    """Two card calls, a zero-card call, a 400; one card accepted, one overridden with a reason and comment."""
+    client = app.test_client()
+    first = client.post(SIGN, json=violating()).get_json()["cards"]
+    client.post(SIGN, json=violating())
+    client.post(SIGN, json=example("order-sign-compliant"))
+    client.post(SIGN, json={"hook": "order-sign"})
+    client.post(f"{SIGN}/feedback", json={"feedback": [
+        {"card": first[0]["uuid"], "outcome": "accepted", "outcomeTimestamp": "2026-11-23T10:00:00Z",
+         "acceptedSuggestions": [{"id": first[0]["suggestions"][0]["uuid"]}]},
+        {"card": first[1]["uuid"], "outcome": "overridden", "outcomeTimestamp": "2026-11-23T10:01:00Z",
+         "overrideReason": {"reason": {"system": "urn:x", "code": "patient-declined", "display": "Patient declined"},
+                            "userComment": "Travelling for 6 weeks"}}]})
+    return first

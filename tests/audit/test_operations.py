@@ -20,7 +20,7 @@ from cds_service.audit import database
 from cds_service.audit.models import calls, captures, cards, feedback
 from cds_service.audit.records import now_utc
 from cds_service.cli import main
-from tests.audit.support import ROOT, SIGN, example, violating
+from tests.audit.support import ROOT, SIGN, example, seed, violating
 from tests.builders import hook_request, pt_order, weekly
 from tests.jwt_helpers import SigningKey, bearer, mint
 
@@ -35,19 +35,6 @@ def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], set
     return code, out, err
 
 
-def seed(app: Flask) -> list[dict[str, Any]]:
-    """Two card calls, a zero-card call, a 400; one card accepted, one overridden."""
-    client = app.test_client()
-    first = client.post(SIGN, json=violating()).get_json()["cards"]
-    client.post(SIGN, json=violating())
-    client.post(SIGN, json=example("order-sign-compliant"))
-    client.post(SIGN, json={"hook": "order-sign"})
-    client.post(f"{SIGN}/feedback", json={"feedback": [
-        {"card": first[0]["uuid"], "outcome": "accepted", "outcomeTimestamp": "2026-11-23T10:00:00Z",
-         "acceptedSuggestions": [{"id": first[0]["suggestions"][0]["uuid"]}]},
-        {"card": first[1]["uuid"], "outcome": "overridden", "outcomeTimestamp": "2026-11-23T10:01:00Z",
-         "overrideReason": {"reason": {"system": "urn:x", "code": "patient-declined", "display": "Declined"}}}]})
-    return first
 
 
 def test_jwt_issuer_and_jti_are_recorded_never_the_token(auth_settings: dict[str, Any], database_url: str,

@@ -7,7 +7,6 @@ import base64
 import io
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
 
 import pytest
 from flask import Flask
@@ -17,7 +16,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from cds_service.audit.records import CallRecord, CardRecord, now_utc
 from cds_service.cli import main
 from cds_service.settings import Settings
-from tests.audit.support import SIGN, example, violating
+from tests.audit.support import seed
 
 PASSWORD = "correct horse battery staple"
 USERS = {"quality": generate_password_hash(PASSWORD)}
@@ -27,19 +26,6 @@ def login(user: str = "quality", password: str = PASSWORD) -> dict[str, str]:
     return {"Authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()}
 
 
-def seed(app: Flask) -> list[dict[str, Any]]:
-    client = app.test_client()
-    first = client.post(SIGN, json=violating()).get_json()["cards"]
-    client.post(SIGN, json=violating())
-    client.post(SIGN, json=example("order-sign-compliant"))
-    client.post(SIGN, json={"hook": "order-sign"})
-    client.post(f"{SIGN}/feedback", json={"feedback": [
-        {"card": first[0]["uuid"], "outcome": "accepted", "outcomeTimestamp": "2026-11-23T10:00:00Z",
-         "acceptedSuggestions": [{"id": first[0]["suggestions"][0]["uuid"]}]},
-        {"card": first[1]["uuid"], "outcome": "overridden", "outcomeTimestamp": "2026-11-23T10:01:00Z",
-         "overrideReason": {"reason": {"system": "urn:x", "code": "patient-declined", "display": "Patient declined"},
-                            "userComment": "Travelling for 6 weeks"}}]})
-    return first
 
 
 @pytest.fixture
