@@ -6,6 +6,12 @@ from typing import Any
 
 import orjson
 
+# For nesting_exceeds: the characters an escape sequence starts with (so escapes stay whole when all
+# else is deleted), and brackets as "(" and ")" with the quotes around strings.
+_NOT_ESCAPES = bytes(c for c in range(256) if c not in b'[]{}"\\/bfnrtu')
+_PARENS = bytes.maketrans(b"[]{}", b"()()")
+_NOT_STRUCTURE = bytes(c for c in range(256) if c not in b'[]{}"')
+
 
 class InvalidJson(ValueError):
     pass
@@ -18,18 +24,25 @@ def loads(data: bytes | str) -> Any:
         raise InvalidJson(str(exc)) from exc
 
 
-def nesting_exceeds(value: Any, limit: int) -> bool:
-    """Whether arrays and objects nest deeper than `limit` levels (the top-level value is level 1)."""
-    stack = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
-        for child in children:
-            if isinstance(child, dict | list):
-                if depth + 1 > limit:
-                    return True
-                stack.append((child, depth + 1))
-    return False
+def nesting_exceeds(data: bytes, limit: int) -> bool:
+    """Whether the arrays and objects of a valid JSON text nest deeper than `limit` levels (the
+    top-level value is level 1), read on the bytes at C speed.
+
+    Escaped backslashes and quotes are removed first, so every quote left opens or closes a string.
+    Then only brackets and quotes are kept; `""` pairs go (a string without brackets, or the end of
+    one and the start of the next with no bracket between), then whatever is still between quotes.
+    Each pass removing "()" takes away the innermost level of what remains.
+    """
+    if b"\\" in data:
+        data = data.translate(None, _NOT_ESCAPES).replace(b"\\\\", b"").replace(b'\\"', b"")
+    nested = data.translate(_PARENS, _NOT_STRUCTURE).replace(b'""', b"")
+    if b'"' in nested:
+        nested = b"".join(nested.split(b'"')[::2])
+    for _ in range(limit):
+        if not nested:
+            return False
+        nested = nested.replace(b"()", b"")
+    return bool(nested)
 
 
 def dumps(value: Any) -> bytes:
@@ -37,18 +50,37 @@ def dumps(value: Any) -> bytes:
 
 
 def without_empty(value: Any) -> Any:
-    """Drop None, "", [] and {} members recursively (CDS Hooks 'Use of JSON')."""
+    """Drop None, "", [] and {} members recursively (CDS Hooks 'Use of JSON'); in arrays, only None."""
     if isinstance(value, dict):
-        out = {}
-        for key, item in value.items():
-            item = without_empty(item)
-            if item is None or item == "" or item == [] or item == {}:
-                continue
-            out[key] = item
-        return out
+        return _dict_without_empty(value)
     if isinstance(value, list):
-        return [without_empty(v) for v in value if v is not None]
+        return _list_without_empty(value)
     return value
+
+
+def _dict_without_empty(value: dict[Any, Any]) -> dict[Any, Any]:
+    out = {}
+    for key, item in value.items():
+        if isinstance(item, str):
+            if not item:
+                continue
+        elif isinstance(item, dict):
+            item = _dict_without_empty(item)
+            if not item:
+                continue
+        elif isinstance(item, list):
+            item = _list_without_empty(item)
+            if not item:
+                continue
+        elif item is None or item == "":
+            continue
+        out[key] = item
+    return out
+
+
+def _list_without_empty(value: list[Any]) -> list[Any]:
+    return [_dict_without_empty(v) if isinstance(v, dict) else _list_without_empty(v) if isinstance(v, list) else v
+            for v in value if v is not None]
 
 
 def response_body(body: dict[str, Any]) -> dict[str, Any]:

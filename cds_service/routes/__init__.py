@@ -25,7 +25,7 @@ def json_body() -> Any:
     except jsonutil.InvalidJson:
         raise BadRequest("The request body is not valid JSON") from None
     limit = settings.max_json_depth
-    if jsonutil.nesting_exceeds(body, limit):
+    if jsonutil.nesting_exceeds(data, limit):
         raise BadRequest(f"The request body nests JSON deeper than {limit} levels")
     return body
 

@@ -1,0 +1,65 @@
+"""JSON helpers: the nesting limit read on the raw bytes, and the hygiene that drops empty members."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from cds_service.jsonutil import nesting_exceeds, response_body, without_empty
+
+
+def nested(depth: int, leaf: Any = 1) -> Any:
+    value = leaf
+    for i in range(depth):
+        value = [value] if i % 2 else {"k": value}
+    return value
+
+
+@pytest.mark.parametrize("depth", [1, 2, 7, 8, 9, 20])
+def test_depth_exactly_at_the_limit_passes_and_one_more_does_not(depth: int) -> None:
+    raw = json.dumps(nested(depth)).encode()
+    assert nesting_exceeds(raw, depth) is False
+    assert nesting_exceeds(raw, depth - 1) is True
+
+
+def test_scalars_and_empty_containers() -> None:
+    assert not nesting_exceeds(b'"x"', 1)
+    assert not nesting_exceeds(b"12", 1)
+    assert not nesting_exceeds(b"[]", 1)
+    assert nesting_exceeds(b"[[]]", 1)
+    assert not nesting_exceeds(b'  { "a" : [ ] , "b" : { } }\n', 2)
+    assert nesting_exceeds(b'{"a": [{}]}', 2)
+
+
+@pytest.mark.parametrize("text", [
+    "[[[[[[[[[[[[", "]]]]]]]]", "{[}]", '"', "\\", '\\"[[[[[[', '[[[[\\', '\\\\"', "\n[\t{", "\u005b\u005b\u005b",
+    "é[ü{",
+])
+def test_brackets_quotes_and_escapes_inside_strings_do_not_count(text: str) -> None:
+    value = {"a": [text, {text: text}], text: [[text]]}
+    for raw in (json.dumps(value).encode(), json.dumps(value, ensure_ascii=False).encode()):
+        assert not nesting_exceeds(raw, 3)
+        assert nesting_exceeds(raw, 2)
+
+
+def test_deep_body_among_escaped_quotes_is_found() -> None:
+    value = {"div": '<div xmlns="http://www.w3.org/1999/xhtml">]]]</div>', "deep": nested(12, 'a\\"b')}
+    raw = json.dumps(value).encode()
+    assert nesting_exceeds(raw, 12)
+    assert not nesting_exceeds(raw, 13)
+
+
+def test_without_empty_drops_empty_members_everywhere_but_keeps_array_items() -> None:
+    value = {"a": None, "b": "", "c": [], "d": {}, "e": {"f": {"g": None}}, "h": [None, None],
+             "i": [None, "", {}, [], {"j": ""}, 0, False], "k": 0, "l": False, "m": 0.0, "n": "x"}
+    assert without_empty(value) == {"i": ["", {}, [], {}, 0, False], "k": 0, "l": False, "m": 0.0, "n": "x"}
+    assert without_empty([None, {"a": None}]) == [{}]
+    assert without_empty("") == ""
+
+
+def test_response_body_keeps_an_empty_cards_list() -> None:
+    assert response_body({"cards": [], "systemActions": []}) == {"cards": []}
+    assert response_body({"cards": [{"summary": "s", "suggestions": [{"actions": []}]}]}) == {
+        "cards": [{"summary": "s", "suggestions": [{}]}]}
