@@ -1,0 +1,46 @@
+"""Lenient FHIR parsing with validated elements reused across resources: same models, same refusals."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fhir.resources.R4B.observation import Observation
+from fhir.resources.R4B.servicerequest import ServiceRequest
+
+from fhir_mappings import parse as p
+from tests import builders as b
+
+SUBJECT = f"Patient/{b.PATIENT_ID}"
+
+
+@pytest.fixture(autouse=True)
+def cold() -> None:
+    p.clear_validated()
+
+
+def test_resources_sharing_elements_parse_as_the_model_would() -> None:
+    first, second = b.pain_score("2026-11-20", 4, oid="a"), b.pain_score("2026-11-21", 5, oid="b")
+    one, two = p.parse(first, SUBJECT), p.parse(second, SUBJECT)
+    assert one == Observation.model_validate(first) and two == Observation.model_validate(second)
+    assert isinstance(one, Observation) and isinstance(two, Observation)
+    assert one.code is two.code  # validated once, shared (models are never modified)
+
+
+@pytest.mark.parametrize("broken", [
+    {"code": {"coding": [{"system": "http://loinc.org", "code": 5}]}},  # code not a string
+    {"code": {"coding": [None]}},                                         # null in an array of elements
+    {"category": {"text": "not an array"}},
+    {"subject": {"reference": "Patient/pat-1", "unknown": 1}},
+])
+def test_an_invalid_element_still_makes_the_resource_unreadable(broken: dict[str, Any]) -> None:
+    valid = b.pain_score("2026-11-20", 4, oid="ok")
+    assert isinstance(p.parse(valid, SUBJECT), Observation)  # its elements are now remembered
+    assert p.parse(valid | broken | {"id": "broken"}, SUBJECT) is None
+
+
+def test_missing_required_members_are_still_repaired() -> None:
+    order = {k: v for k, v in b.pt_order("pt-9").items() if k not in ("status", "intent", "subject")}
+    parsed = p.parse(order, SUBJECT)
+    assert isinstance(parsed, ServiceRequest)
+    assert (parsed.status, parsed.intent, parsed.subject.reference) == ("unknown", "order", SUBJECT)
