@@ -81,6 +81,9 @@ class Settings(BaseSettings):
     audit_spool_file: Path | None = Field(
         default=None, description="Where records wait while the database is unreachable; default "
                                   "audit-spool.jsonl in the instance folder")
+    audit_journal_fsync: bool = Field(
+        default=False, description="Sync each call's audit record to disk before the answer (survives a power "
+                                   "loss, not only a crash of the process); costs one fsync per call")
     audit_retry_seconds: float = Field(
         default=5.0, gt=0, le=300, description="Pause between attempts to reach an unreachable audit database")
     review_users: dict[str, str] = Field(

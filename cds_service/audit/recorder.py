@@ -1,14 +1,18 @@
 """The audit trail as the service uses it: record a call or feedback, durably, without ever failing
 the hook.
 
-A record is committed before the answer goes out. When the database cannot be reached the record is
-appended to the spool instead and the service keeps answering; for `CDS_AUDIT_RETRY_SECONDS` after a
-failure calls go straight to the spool (no connect timeout per call), while a background thread of
-this process retries the database and, once it answers, replays the spool. /readyz shows the state.
+A hook call's record is in this process's journal (cds_service/audit/journal.py) before the answer
+goes out; the process's writer thread commits what has queued up as one batch, usually within a few
+milliseconds, so the database work is shared by all the calls of a batch and off the answer's path.
+Feedback is committed before its answer. When the database cannot be reached, records go to the
+spool instead and the service keeps answering; for `CDS_AUDIT_RETRY_SECONDS` after a failure no
+connection is tried (no connect timeout per call), while a background thread of this process retries
+the database and, once it answers, replays the spool. /readyz shows the state.
 """
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import threading
@@ -20,6 +24,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from cds_service.audit import database
+from cds_service.audit.journal import Journal
 from cds_service.audit.models import feedback
 from cds_service.audit.records import CallRecord, FeedbackRecord, feedback_records
 from cds_service.audit.repository import AuditRepository
@@ -29,14 +34,17 @@ from cds_service.schemas import FeedbackItem
 from cds_service.settings import Settings
 
 log = logging.getLogger(__name__)
+SWEEP_SECONDS = 5.0  # how often a writer looks for journal segments of processes that died
+WRITE_LINGER_SECONDS = 0.05  # a record waits at most this long for others to share its commit
 
 
 class AuditTrail:
     """Implements `FeedbackStore` (record_feedback, feedback_count, ping) and `ReplayGuard` (remember)."""
 
-    def __init__(self, url: str, spool: Spool, retry_seconds: float, migrate: bool):
+    def __init__(self, url: str, spool: Spool, retry_seconds: float, migrate: bool, journal: Journal | None = None):
         self.url = url
         self.spool = spool
+        self.journal = journal or Journal(spool.path.with_name("audit-journal"))
         self.retry_seconds = retry_seconds
         self.migrate = migrate
         self._engine: Engine | None = None
@@ -44,16 +52,20 @@ class AuditTrail:
         self._schema_ready = False
         self._down_until = 0.0
         self._lock = threading.Lock()
+        self._schema_lock = threading.Lock()
         self._drainer: threading.Thread | None = None
         self._drainer_pid = 0
+        self._writer: threading.Thread | None = None
+        self._writer_pid = 0
         self._stop = threading.Event()
         self.lost = 0  # records neither stored nor spooled (disk full); logged, shown on /readyz
         self._fallback: SqliteReplayGuard | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AuditTrail:
-        return cls(settings.database, Spool(settings.spool_file), settings.audit_retry_seconds,
-                   settings.database_migrate_on_start)
+        spool = Spool(settings.spool_file)
+        return cls(settings.database, spool, settings.audit_retry_seconds, settings.database_migrate_on_start,
+                   Journal(spool.path.with_name("audit-journal"), fsync=settings.audit_journal_fsync))
 
     @property
     def engine(self) -> Engine:
@@ -63,20 +75,40 @@ class AuditTrail:
 
     @property
     def repository(self) -> AuditRepository:
-        if self._repository is None:
-            self._repository = AuditRepository(self.engine)
-        if not self._schema_ready:
-            if self.migrate:
-                database.upgrade(self.engine)
-            self._schema_ready = True
+        if self._repository is None or not self._schema_ready:
+            with self._schema_lock:  # the writer thread and a request may both be first
+                if self._repository is None:
+                    self._repository = AuditRepository(self.engine)
+                if not self._schema_ready:
+                    if self.migrate:
+                        database.upgrade(self.engine)
+                    self._schema_ready = True
         return self._repository
 
     def record_call(self, record: CallRecord) -> str:
-        """'stored', 'spooled' or 'lost'. Never raises."""
-        return self._record("call", record.to_json, lambda repo: repo.write_calls([record]))
+        """'journaled' (committed soon by the writer thread), else 'stored', 'spooled' or 'lost' when the
+        journal could not be written and the record went the synchronous way. Never raises."""
+        try:
+            self.journal.append(record)
+        except Exception:  # noqa: BLE001 - e.g. the disk is full: try the database directly
+            log.exception("audit journal not writable; the call record is written synchronously")
+            return self._record("call", record.to_json, lambda repo: repo.write_calls([record]))
+        self._start_writer()
+        return "journaled"
+
+    def reader(self) -> AuditRepository:
+        """The repository to read from, once the calls this process accepted are committed (so a
+        page or test of this process sees its own calls)."""
+        self.flush()
+        return self.repository
+
+    def flush(self, timeout: float = 10.0) -> bool:
+        """Wait until every call record this process has accepted is committed (or spooled)."""
+        return self.journal.wait_handled(timeout)
 
     def record_feedback(self, service_id: str, items: list[FeedbackItem]) -> int:
         """Stores the items; returns how many were new (0 while they wait in the spool)."""
+        self.flush(timeout=2.0)  # this process's cards are in the database, so feedback finds them
         records = feedback_records(service_id, items)
         stored: list[int] = [0]
 
@@ -124,6 +156,75 @@ class AuditTrail:
             self._drainer = threading.Thread(target=self._drain_loop, name="audit-spool", daemon=True)
             self._drainer.start()
 
+    def _start_writer(self) -> None:
+        if self._writer_pid == os.getpid() and self._writer is not None and self._writer.is_alive():
+            return
+        with self._lock:
+            if self._writer_pid == os.getpid() and self._writer is not None and self._writer.is_alive():
+                return
+            if self._writer_pid != os.getpid():
+                atexit.register(self.close)  # a worker that stops commits what it has accepted
+            self._writer_pid = os.getpid()
+            self._writer = threading.Thread(target=self._write_loop, name="audit-writer", daemon=True)
+            self._writer.start()
+
+    def _write_loop(self) -> None:
+        next_sweep = 0.0
+        while True:
+            batch, segment = self.journal.take(timeout=1.0, linger=WRITE_LINGER_SECONDS)
+            if time.monotonic() >= next_sweep:
+                next_sweep = time.monotonic() + SWEEP_SECONDS
+                self.adopt_orphans()
+            if batch:
+                self._commit(batch, segment)
+            elif self._stop.is_set():
+                return
+
+    def _commit(self, batch: list[CallRecord], segment: Path | None) -> None:
+        try:
+            if time.monotonic() >= self._down_until:
+                try:
+                    self.repository.write_calls(batch, refresh_feedback=True)
+                    if segment is not None:
+                        segment.unlink(missing_ok=True)
+                    if self.spool.has_pending():
+                        self._start_drainer()
+                    return
+                except Exception:  # noqa: BLE001 - the records wait in the spool
+                    log.exception("audit database unreachable; %d call records go to the spool", len(batch))
+                    self._down_until = time.monotonic() + self.retry_seconds
+            self._to_spool(batch, segment)
+            self._start_drainer()
+        finally:
+            self.journal.handled(len(batch))
+
+    def _to_spool(self, batch: list[CallRecord], segment: Path | None) -> None:
+        try:
+            if segment is None:
+                raise FileNotFoundError("no journal segment")
+            self.spool.adopt(segment)
+        except OSError:  # the segment is gone or cannot be moved: append the records themselves
+            for record in batch:
+                try:
+                    self.spool.append("call", record.to_json())
+                except Exception:  # noqa: BLE001
+                    self.lost += 1
+                    log.exception("audit record LOST: neither the database nor the spool could take it")
+
+    def adopt_orphans(self) -> int:
+        """Move the journal segments of processes that died into the spool; returns how many."""
+        adopted = 0
+        try:
+            for segment in self.journal.orphans():
+                self.spool.adopt(segment)
+                adopted += 1
+        except OSError:
+            log.exception("audit journal sweep failed; it is tried again later")
+        if adopted:
+            log.warning("audit journal: %d segments of a stopped process go to the spool for replay", adopted)
+            self._start_drainer()
+        return adopted
+
     def _drain_loop(self) -> None:
         while not self._stop.wait(self.retry_seconds):
             try:
@@ -141,7 +242,7 @@ class AuditTrail:
         spooled = self.spool.pending()
         state = "ok" if reachable and not spooled and not self.lost else "degraded"
         return {"state": state, "database": "ok" if reachable else "unreachable", "spooled": spooled,
-                "lost": self.lost}
+                "queued": self.journal.backlog(), "lost": self.lost}
 
     def ping(self) -> bool:
         try:
@@ -150,7 +251,7 @@ class AuditTrail:
             return False
 
     def feedback_count(self) -> int:
-        return self.repository.count(feedback)
+        return self.reader().count(feedback)
 
     def remember(self, iss: str, jti: str, expires_at: float) -> bool:
         """The jti replay check. While the database is unreachable it falls back to a SQLite file beside
@@ -174,6 +275,10 @@ class AuditTrail:
 
     def close(self) -> None:
         self._stop.set()
+        self.journal.wake()
+        if self._writer is not None and self._writer_pid == os.getpid():
+            self._writer.join(timeout=10)
+        self.journal.close()
         if self._drainer is not None:
             self._drainer.join(timeout=5)
         if self._engine is not None:

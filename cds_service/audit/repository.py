@@ -32,28 +32,31 @@ class AuditRepository:
         return insert
 
     def write_calls(self, records: list[CallRecord], refresh_feedback: bool = False) -> int:
-        """Store the calls not stored yet (one transaction); returns how many were new."""
-        new = 0
+        """Store the calls not stored yet, with their cards, in one transaction and a fixed number of
+        statements whatever the batch size; returns how many were new."""
+        records = list({r.record_id: r for r in records}.values())  # a spool may hold a line twice
+        if not records:
+            return 0
         with self.engine.begin() as db:
-            for record in records:
-                call_id = db.execute(
-                    self._insert(calls).on_conflict_do_nothing(index_elements=["record_id"]).returning(calls.c.id),
-                    _call_row(record)).scalar()
-                if call_id is None:
-                    continue
-                new += 1
-                if record.cards:
-                    db.execute(self._insert(cards).on_conflict_do_nothing(index_elements=["uuid"]),
-                               [_card_row(call_id, record, c) for c in record.cards])
-                if record.capture is not None:
-                    db.execute(captures.insert(), {"call_id": call_id, "captured_at": record.received_at,
-                                                   "request": record.capture})
-            if refresh_feedback:  # feedback that reached the database before its (spooled) call
-                uuids = [c.uuid for r in records for c in r.cards]
+            inserted = db.execute(
+                self._insert(calls).on_conflict_do_nothing(index_elements=["record_id"])
+                .returning(calls.c.id, calls.c.record_id), [_call_row(r) for r in records]).all()
+            ids = {record_id: call_id for call_id, record_id in inserted}
+            new = [r for r in records if r.record_id in ids]
+            card_rows = [_card_row(ids[r.record_id], r, c) for r in new for c in r.cards]
+            if card_rows:
+                db.execute(self._insert(cards).on_conflict_do_nothing(index_elements=["uuid"]), card_rows)
+            capture_rows = [{"call_id": ids[r.record_id], "captured_at": r.received_at, "request": r.capture}
+                            for r in new if r.capture is not None]
+            if capture_rows:
+                db.execute(captures.insert(), capture_rows)
+            if refresh_feedback:  # feedback that reached the database before its (write-behind) call
+                uuids = [c.uuid for r in new for c in r.cards]
                 for chunk in range(0, len(uuids), 500):
-                    db.execute(update(feedback).where(feedback.c.card_uuid.in_(uuids[chunk:chunk + 500]))
+                    db.execute(update(feedback).where(feedback.c.card_uuid.in_(uuids[chunk:chunk + 500]),
+                                                    feedback.c.card_known.is_(False))
                                .values(card_known=True))
-        return new
+        return len(new)
 
     def write_feedback(self, items: list[FeedbackRecord]) -> int:
         """Store the feedback items not stored yet; returns how many were new."""

@@ -49,6 +49,11 @@ class Spool:
             finally:
                 os.close(fd)
 
+    def adopt(self, segment: Path) -> None:
+        """Take over a file of entries in the spool's format (a journal segment) for replay."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        segment.rename(self.path.with_name(f"{self.path.name}.{uuid.uuid4().hex}.replaying"))
+
     def _replaying(self) -> list[Path]:
         return sorted(self.path.parent.glob(self.path.name + ".*.replaying"))
 

@@ -37,7 +37,7 @@ def private(response: Response) -> Response:
 @bp.get("/")
 def dashboard() -> str:
     since, until = _dates(default_days=30)
-    with state().store.repository.engine.connect() as db:
+    with state().store.reader().engine.connect() as db:
         data = queries.dashboard(db, *queries.day_range(since, until))  # type: ignore[arg-type]
     return render_template("review/dashboard.html", data=data, since=since, until=until,
                            chart=line_chart(data["per_day"], since, until))
@@ -55,7 +55,7 @@ def calls() -> str:
 
 @bp.get("/calls/<int:call_id>")
 def call(call_id: int) -> str:
-    with state().store.repository.engine.connect() as db:
+    with state().store.reader().engine.connect() as db:
         detail = queries.call_detail(db, call_id)
     if detail is None:
         abort(404)
@@ -65,7 +65,7 @@ def call(call_id: int) -> str:
 @bp.get("/api/summary")
 def api_summary() -> Response:
     since, until = _dates(default_days=30)
-    with state().store.repository.engine.connect() as db:
+    with state().store.reader().engine.connect() as db:
         data = queries.dashboard(db, *queries.day_range(since, until))  # type: ignore[arg-type]
     assert since is not None and until is not None  # _dates fills both when given a default window
     return json_response({"since": since.isoformat(), "until": until.isoformat(), **data})
@@ -79,7 +79,7 @@ def api_calls() -> Response:
 
 @bp.get("/api/calls/<int:call_id>")
 def api_call(call_id: int) -> Response:
-    with state().store.repository.engine.connect() as db:
+    with state().store.reader().engine.connect() as db:
         detail = queries.call_detail(db, call_id)
     if detail is None:
         abort(404)
@@ -95,7 +95,7 @@ def _listing() -> tuple[queries.CallFilter, list[dict[str, Any]], int | None]:
                              criterion_id=args.get("criterion") or None, indicator=args.get("indicator") or None,
                              outcome=outcome)
     before = args.get("before", type=int)
-    with state().store.repository.engine.connect() as db:
+    with state().store.reader().engine.connect() as db:
         rows = queries.list_calls(db, flt, before, PAGE_SIZE + 1)
     next_before = rows[PAGE_SIZE - 1]["id"] if len(rows) > PAGE_SIZE else None
     return flt, rows[:PAGE_SIZE], next_before

@@ -59,7 +59,9 @@ def database_url(tmp_path: Path) -> str:
 
 
 def counts(app: Flask) -> tuple[int, int, int]:
-    repository = app.extensions["cds"].store.repository
+    store = app.extensions["cds"].store
+    assert store.flush(), "the audit writer did not handle the journal in time"
+    repository = store.repository
     return repository.count(calls), repository.count(cards), repository.count(feedback)
 
 
@@ -77,8 +79,10 @@ def test_records_are_spooled_during_an_outage_and_replayed_once_when_the_databas
     assert ready.status_code == 200
     body: dict[str, Any] = ready.get_json()
     assert body["status"] == "degraded" and body["store"] == "unreachable"
-    assert body["audit"] == {"state": "degraded", "database": "unreachable", "spooled": 5, "lost": 0}
-    spooled_lines = store.spool.path.read_bytes()
+    assert body["audit"] == {"state": "degraded", "database": "unreachable", "spooled": 5, "queued": 0,
+                             "lost": 0}
+    waiting = [store.spool.path, *store.spool.path.parent.glob(f"{store.spool.path.name}.*.replaying")]
+    spooled_lines = b"".join(path.read_bytes() for path in waiting)  # calls' journal segments and feedback
 
     outage.restore()
     assert wait_until(lambda: not store.spool.has_pending()), "the spool was not replayed automatically"
@@ -97,7 +101,8 @@ def test_spooled_calls_make_earlier_feedback_known(make_app: Callable[..., Flask
     app = make_app(database_url=outage.url, audit_retry_seconds=30)
     store = app.extensions["cds"].store
     client = app.test_client()
-    card = client.post(SIGN, json=violating()).get_json()["cards"][0]  # spooled
+    card = client.post(SIGN, json=violating()).get_json()["cards"][0]
+    assert store.flush() and store.spool.has_pending()  # the writer found the database down: spooled
     outage.restore()
     store._down_until = 0.0  # the next write tries the database at once
     item = {"card": card["uuid"], "outcome": "overridden", "outcomeTimestamp": "2026-11-23T10:07:00Z"}

@@ -47,7 +47,7 @@ def test_jwt_issuer_and_jti_are_recorded_never_the_token(auth_settings: dict[str
         body = hook_request("order-sign", [pt_order("pt-1", **weekly(4, 2))])
         assert app.test_client().post(SIGN, json=body, headers=bearer(token)).status_code == 200
         assert app.test_client().post(SIGN, json=body, headers=bearer(token)).status_code == 401  # replayed jti
-        repository = app.extensions["cds"].store.repository
+        repository = app.extensions["cds"].store.reader()
         with repository.engine.connect() as db:
             accepted, refused = db.execute(select(calls).order_by(calls.c.id)).all()
             dump = json.dumps([dict(r._mapping) for r in db.execute(select(calls))], default=str)
@@ -120,9 +120,11 @@ def variant_guideline(tmp_path: Path) -> Path:
 def test_replay_reports_cards_that_would_newly_fire_or_stop_firing(
         make_app: Callable[..., Flask], audit_settings: dict[str, Any], monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    client = make_app(audit_capture_requests=True).test_client()
+    app = make_app(audit_capture_requests=True)
+    client = app.test_client()
     client.post(SIGN, json=violating())  # HAM-01 and HAM-02 fire
     client.post(SIGN, json=example("order-sign-compliant"))  # nothing fires
+    assert app.extensions["cds"].store.flush()  # committed, as the CLI (another process) reads them
     today = now_utc().date().isoformat()
     code, out, err = cli(monkeypatch, capsys, audit_settings, "replay", "--since", today, "--config",
                          str(variant_guideline(tmp_path)), "--json")
@@ -142,7 +144,7 @@ def test_prune_removes_old_records_and_captures_by_retention(
         capsys: pytest.CaptureFixture[str]) -> None:
     app = make_app(audit_capture_requests=True)
     seed(app)
-    engine = app.extensions["cds"].store.repository.engine
+    engine = app.extensions["cds"].store.reader().engine
     old = now_utc() - timedelta(days=100)
     mid = now_utc() - timedelta(days=40)
     with engine.begin() as db:
@@ -152,5 +154,5 @@ def test_prune_removes_old_records_and_captures_by_retention(
         db.execute(update(captures).where(captures.c.call_id == ids[1]).values(captured_at=mid))
     code, out, _ = cli(monkeypatch, capsys, audit_settings, "audit", "prune", "--older-than", "90")
     assert code == 0 and json.loads(out) == {"captures": 2, "cards": 2, "feedback": 2, "calls": 1}
-    repository = app.extensions["cds"].store.repository
+    repository = app.extensions["cds"].store.reader()
     assert (repository.count(calls), repository.count(cards), repository.count(captures)) == (3, 2, 1)

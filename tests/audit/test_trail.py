@@ -24,7 +24,7 @@ SECRET_TOKEN = "very-secret-access-token-0123456789"
 
 
 def rows(app: Flask, table: Table) -> list[dict[str, Any]]:
-    with app.extensions["cds"].store.repository.engine.connect() as db:
+    with app.extensions["cds"].store.reader().engine.connect() as db:
         return [dict(r._mapping) for r in db.execute(select(table).order_by(table.c[list(table.c.keys())[0]]))]
 
 
