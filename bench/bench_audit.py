@@ -1,9 +1,13 @@
-"""Audit write cost per call, on SQLite and PostgreSQL: the same in-process hook call timed with the
-audit trail writing, and with its write replaced by nothing, in one run.
+"""Audit cost per call, on SQLite and PostgreSQL, in two parts:
+
+- on the answer's path: the same in-process hook call timed with the audit trail recording (building
+  the record, appending it to the journal) and with recording replaced by nothing;
+- in the writer thread: committing records of that call (one call row, seven card rows) in batches of
+  1, 10 and 100, per record.
 
 Run: python bench/bench_audit.py [--rounds 300] [--postgres postgresql://postgres@127.0.0.1:5432]
 PostgreSQL gets a fresh database per run. Authentication is off; the call is the typical order-sign
-body (7 cards, so one call row and seven card rows per record).
+body (7 cards).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import sys
 import tempfile
 import time
 import uuid
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.workloads import TYPICAL  # noqa: E402
 from cds_service import create_app  # noqa: E402
 from cds_service.audit.recorder import AuditTrail  # noqa: E402
+from cds_service.audit.records import CallRecord  # noqa: E402
 
 
 def median_ms(client: Any, rounds: int) -> float:
@@ -43,15 +49,32 @@ def measure(label: str, database_url: str, rounds: int) -> None:
     app = create_app({"instance_path": work, "database_url": database_url, "auth_required": False,
                       "audit_pseudonym_secret": "bench-audit-pseudonym-key", "log_level": "WARNING"})
     client = app.test_client()
-    with_audit = median_ms(client, rounds)
+    store = app.extensions["cds"].store
+    captured: list[CallRecord] = []
     original = AuditTrail.record_call
-    AuditTrail.record_call = lambda self, record: "stored"  # type: ignore[method-assign]
+    AuditTrail.record_call = lambda self, record: captured.append(record) or "stored"  # type: ignore[method-assign]
     try:
         without = median_ms(client, rounds)
     finally:
         AuditTrail.record_call = original  # type: ignore[method-assign]
-    print(f"{label:11s} call with audit {with_audit:6.2f} ms, without {without:6.2f} ms: "
-          f"audit write {with_audit - without:5.2f} ms per call")
+    with_audit = median_ms(client, rounds)
+    store.flush()
+    print(f"{label:11s} answer path: call with audit {with_audit:6.2f} ms, without {without:6.2f} ms: "
+          f"{with_audit - without:5.2f} ms per call")
+    template = captured[-1]
+    for size in (1, 10, 100):
+        batches = max(3, rounds // size)
+        started = time.perf_counter()
+        for _ in range(batches):
+            store.repository.write_calls([_copy(template) for _ in range(size)], refresh_feedback=True)
+        per_record = (time.perf_counter() - started) * 1000 / (batches * size)
+        print(f"{label:11s} writer: batch of {size:3d} records: {per_record:5.2f} ms per record")
+    store.close()
+
+
+def _copy(record: CallRecord) -> CallRecord:
+    return replace(record, record_id=uuid.uuid4().hex,
+                   cards=[replace(card, uuid=str(uuid.uuid4())) for card in record.cards])
 
 
 def main() -> None:

@@ -13,13 +13,14 @@ import threading
 from pathlib import Path
 from typing import Any
 
-import orjson
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+
+from cds_service.audit.bulk import json_text
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 CONNECT_TIMEOUT_SECONDS = 2
@@ -37,7 +38,7 @@ def normalize_url(url: str) -> str:
 def make_engine(url: str) -> Engine:
     url = normalize_url(url)
     parsed = make_url(url)
-    kwargs: dict[str, Any] = {"pool_pre_ping": True, "json_serializer": _json_text}
+    kwargs: dict[str, Any] = {"pool_pre_ping": True, "json_serializer": json_text}  # orjson, as bulk inserts
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
@@ -51,11 +52,6 @@ def make_engine(url: str) -> Engine:
     # A gunicorn worker forked from a master that opened connections must not share them.
     os.register_at_fork(after_in_child=lambda: engine.dispose(close=False))
     return engine
-
-
-def _json_text(value: Any) -> str:
-    """JSON columns are written with orjson (several times faster than the json module)."""
-    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

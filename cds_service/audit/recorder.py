@@ -2,8 +2,8 @@
 the hook.
 
 A hook call's record is in this process's journal (cds_service/audit/journal.py) before the answer
-goes out; the process's writer thread commits what has queued up as one batch, usually within a few
-milliseconds, so the database work is shared by all the calls of a batch and off the answer's path.
+goes out; the process's writer thread commits what has queued up as one batch, within about 0.1
+seconds, so the database work is shared by all the calls of a batch and off the answer's path.
 Feedback is committed before its answer. When the database cannot be reached, records go to the
 spool instead and the service keeps answering; for `CDS_AUDIT_RETRY_SECONDS` after a failure no
 connection is tried (no connect timeout per call), while a background thread of this process retries
@@ -35,7 +35,7 @@ from cds_service.settings import Settings
 
 log = logging.getLogger(__name__)
 SWEEP_SECONDS = 5.0  # how often a writer looks for journal segments of processes that died
-WRITE_LINGER_SECONDS = 0.05  # a record waits at most this long for others to share its commit
+WRITE_LINGER_SECONDS = 0.1  # a record waits at most this long for others to share its commit
 
 
 class AuditTrail:

@@ -12,19 +12,23 @@ from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, Insert, Table, delete, func, select, text, update
+from sqlalchemy import Connection, Engine, Insert, Table, delete, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from cds_service.audit.bulk import BulkInsert
 from cds_service.audit.models import auth_replay, calls, captures, cards, feedback
 from cds_service.audit.records import CallRecord, FeedbackRecord, accepted_key, now_utc
 
 PURGE_EVERY_SECONDS = 60.0
+CHUNK = 500  # records per statement group (SQLite allows 999 parameters per IN list in old builds)
 
 
 class AuditRepository:
     def __init__(self, engine: Engine):
         self.engine = engine
         self._dialect = sqlite if engine.dialect.name == "sqlite" else postgresql
+        self._bulk_calls = BulkInsert(calls, "record_id", engine.dialect.name)
+        self._bulk_cards = BulkInsert(cards, "uuid", engine.dialect.name)
         self._next_purge = 0.0
 
     def _insert(self, table: Table) -> Any:
@@ -33,29 +37,35 @@ class AuditRepository:
 
     def write_calls(self, records: list[CallRecord], refresh_feedback: bool = False) -> int:
         """Store the calls not stored yet, with their cards, in one transaction and a fixed number of
-        statements whatever the batch size; returns how many were new."""
-        records = list({r.record_id: r for r in records}.values())  # a spool may hold a line twice
-        if not records:
-            return 0
+        statements per 500 records; returns how many were new."""
+        unique = list({r.record_id: r for r in records}.values())  # a spool may hold a line twice
+        new = 0
         with self.engine.begin() as db:
-            inserted = db.execute(
-                self._insert(calls).on_conflict_do_nothing(index_elements=["record_id"])
-                .returning(calls.c.id, calls.c.record_id), [_call_row(r) for r in records]).all()
-            ids = {record_id: call_id for call_id, record_id in inserted}
-            new = [r for r in records if r.record_id in ids]
-            card_rows = [_card_row(ids[r.record_id], r, c) for r in new for c in r.cards]
-            if card_rows:
-                db.execute(self._insert(cards).on_conflict_do_nothing(index_elements=["uuid"]), card_rows)
-            capture_rows = [{"call_id": ids[r.record_id], "captured_at": r.received_at, "request": r.capture}
-                            for r in new if r.capture is not None]
-            if capture_rows:
-                db.execute(captures.insert(), capture_rows)
-            if refresh_feedback:  # feedback that reached the database before its (write-behind) call
-                uuids = [c.uuid for r in new for c in r.cards]
-                for chunk in range(0, len(uuids), 500):
-                    db.execute(update(feedback).where(feedback.c.card_uuid.in_(uuids[chunk:chunk + 500]),
-                                                    feedback.c.card_known.is_(False))
-                               .values(card_known=True))
+            for start in range(0, len(unique), CHUNK):
+                new += self._write_chunk(db, unique[start:start + CHUNK], refresh_feedback)
+        return new
+
+    def _write_chunk(self, db: Connection, records: list[CallRecord], refresh_feedback: bool) -> int:
+        def ids_of(chosen: list[CallRecord]) -> dict[str, int]:
+            query = select(calls.c.record_id, calls.c.id).where(calls.c.record_id.in_([r.record_id for r in chosen]))
+            return {record_id: call_id for record_id, call_id in db.execute(query)}
+
+        stored = ids_of(records)
+        new = [r for r in records if r.record_id not in stored]
+        if not new:
+            return 0
+        self._bulk_calls.run(db, [_call_row(r) for r in new])
+        ids = ids_of(new)
+        self._bulk_cards.run(db, [_card_row(ids[r.record_id], r, c) for r in new for c in r.cards])
+        capture_rows = [{"call_id": ids[r.record_id], "captured_at": r.received_at, "request": r.capture}
+                        for r in new if r.capture is not None]
+        if capture_rows:
+            db.execute(captures.insert(), capture_rows)
+        if refresh_feedback:  # feedback that reached the database before its (write-behind) call
+            uuids = [c.uuid for r in new for c in r.cards]
+            if uuids:
+                db.execute(update(feedback).where(feedback.c.card_uuid.in_(uuids), feedback.c.card_known.is_(False))
+                           .values(card_known=True))
         return len(new)
 
     def write_feedback(self, items: list[FeedbackRecord]) -> int:
