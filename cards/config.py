@@ -11,6 +11,7 @@ import hashlib
 import string
 import tomllib
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
@@ -114,7 +115,12 @@ class Guideline:
         return self.file.criteria[criterion_id]
 
     def template_values(self, criterion_id: str) -> dict[str, Any]:
-        return self.thresholds[criterion_id].model_dump()
+        return dict(self._template_values[criterion_id])  # a copy: callers may add to it
+
+    @cached_property
+    def _template_values(self) -> dict[str, dict[str, Any]]:
+        """Each criterion's thresholds as plain values (numbers and text), dumped once."""
+        return {cid: thresholds.model_dump() for cid, thresholds in self.thresholds.items()}
 
 
 def load_guideline(path: Path | str | None = None) -> Guideline:

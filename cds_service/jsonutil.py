@@ -11,6 +11,7 @@ import orjson
 _NOT_ESCAPES = bytes(c for c in range(256) if c not in b'[]{}"\\/bfnrtu')
 _PARENS = bytes.maketrans(b"[]{}", b"()()")
 _NOT_STRUCTURE = bytes(c for c in range(256) if c not in b'[]{}"')
+_EMPTY_TOKENS = (b"null", b'""', b"[]", b"{}")
 
 
 class InvalidJson(ValueError):
@@ -84,8 +85,15 @@ def _list_without_empty(value: list[Any]) -> list[Any]:
 
 
 def response_body(body: dict[str, Any]) -> dict[str, Any]:
-    """A hook response with hygiene applied; `cards: []` is the one empty member the spec wants."""
-    cleaned = without_empty(body)
+    """A hook response with hygiene applied; `cards: []` is the one empty member the spec wants.
+
+    Serialized, a body with no null, "", [] or {} anywhere (nor text looking like one) is already clean.
+    """
+    try:
+        serialized = orjson.dumps(body)
+    except orjson.JSONEncodeError:  # not JSON-shaped: clean it the long way
+        serialized = b"null"
+    cleaned = without_empty(body) if any(token in serialized for token in _EMPTY_TOKENS) else body
     if "cards" in body:
         cleaned["cards"] = cleaned.get("cards", [])
     return cleaned

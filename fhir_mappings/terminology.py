@@ -21,9 +21,12 @@ from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 TERMINOLOGY_DIR = Path(__file__).with_name("terminology")
 _SYSTEM = re.compile(r"^(https?://\S+|urn:(oid|uuid):\S+)$")
 _site_codes: dict[str, frozenset[tuple[str, str]]] = {}
+ANSWERS_LIMIT = 1024  # remembered matches_concept answers per concept set
 
 
 class SiteCodesError(ValueError):
@@ -59,9 +62,28 @@ class ConceptSet:
         return self._text_regex.search(text.lower()) is not None
 
     def matches_concept(self, concept: Any) -> bool:
-        """True when a raw CodeableConcept dict has a coding in the set or matching text."""
+        """True when a raw CodeableConcept dict has a coding in the set or matching text.
+
+        Answers are remembered by content: resources of one request (and of the next) repeat their codes.
+        """
         if not isinstance(concept, dict):
             return False
+        try:
+            key = orjson.dumps(concept)
+        except orjson.JSONEncodeError:  # not JSON-shaped (an integer beyond 64 bits)
+            return self._matches(concept)
+        known = self._answers.get(key)
+        if known is None:
+            if len(self._answers) >= ANSWERS_LIMIT:
+                self._answers.clear()
+            known = self._answers[key] = self._matches(concept)
+        return known
+
+    @cached_property
+    def _answers(self) -> dict[bytes, bool]:
+        return {}
+
+    def _matches(self, concept: dict[str, Any]) -> bool:
         codings = concept.get("coding")
         if isinstance(codings, list):
             for coding in codings:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 # UCUM codes and the plain-English units EHRs send in Duration.unit or Timing.periodUnit.
@@ -26,15 +27,20 @@ def to_date(value: Any) -> date | None:
     if isinstance(value, date):
         return value
     if isinstance(value, str) and len(value) >= 4:
-        parts = value[:10].split("-")
-        try:
-            year = int(parts[0])
-            month = int(parts[1]) if len(parts) > 1 else 1
-            day = int(parts[2]) if len(parts) > 2 else 1
-            return date(year, month, day)
-        except (ValueError, IndexError):
-            return None
+        return _date_of(value[:10])
     return None
+
+
+@lru_cache(maxsize=4096)
+def _date_of(text: str) -> date | None:
+    parts = text.split("-")
+    try:
+        year = int(parts[0])
+        month = int(parts[1]) if len(parts) > 1 else 1
+        day = int(parts[2]) if len(parts) > 2 else 1
+        return date(year, month, day)
+    except (ValueError, IndexError):
+        return None
 
 
 def inclusive_days(start: Any, end: Any) -> int | None:

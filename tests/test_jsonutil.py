@@ -63,3 +63,12 @@ def test_response_body_keeps_an_empty_cards_list() -> None:
     assert response_body({"cards": [], "systemActions": []}) == {"cards": []}
     assert response_body({"cards": [{"summary": "s", "suggestions": [{"actions": []}]}]}) == {
         "cards": [{"summary": "s", "suggestions": [{}]}]}
+
+
+@pytest.mark.parametrize("body", [
+    {"cards": [{"summary": "s", "detail": 'a "quoted" null [] {} ""', "n": 0, "ok": False}]},
+    {"cards": [{"summary": "s", "when": {1, 2}}]},  # not JSON-shaped: cleaned the long way, same result
+    {"cards": [{"summary": "s", "nested": [{"a": [1, {"b": "c"}]}]}]},
+])
+def test_response_body_of_a_clean_body_is_that_body(body: dict[str, Any]) -> None:
+    assert response_body(body) == without_empty(body) == body

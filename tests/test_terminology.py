@@ -132,3 +132,14 @@ def test_app_refuses_to_start_on_an_unknown_concept_set(tmp_path: Path, settings
     path = guideline_with_site_codes(tmp_path, f'outcome-measures = ["{SITE}|hagos-sport-rec"]')
     with pytest.raises(SiteCodesError, match="outcome-measures"):
         create_app({**settings, "guideline_file": path})
+
+
+def test_remembered_answers_follow_the_content_not_the_object() -> None:
+    from fhir_mappings.terminology import concept_set
+
+    pain = concept_set("pain-score")
+    concept = {"coding": [{"system": "http://loinc.org", "code": "72514-3"}]}
+    assert pain.matches_concept(concept) and pain.matches_concept(dict(concept))
+    concept["coding"] = [{"system": "http://loinc.org", "code": "8867-4"}]
+    assert not pain.matches_concept(concept)
+    assert pain.matches_concept({"text": "Pain score", "coding": [{"code": 10**30}]})  # not JSON-shaped: still read
