@@ -157,3 +157,16 @@ def test_a_jwt_or_bearer_credential_in_a_message_is_masked(capsys: pytest.Captur
     err = capsys.readouterr().err
     assert token not in err and TOKEN not in err
     assert "[redacted-jwt]" in err and "Bearer [redacted]" in err
+
+
+@pytest.mark.parametrize(("text", "masked"), [
+    ("Authorization: BEARER abc.def", "Authorization: BEARER [redacted]"),
+    ("token=bEaReR\tx-1~/=+", "token=bEaReR [redacted]"),
+    ("a eyJhbGciOi.eyJzdWIi.c2ln b", "a [redacted-jwt] b"),
+    ("bearer eyJhbGciOi.eyJzdWIi.c2ln", "bearer [redacted-jwt]"),
+    ("no credential here: bear, eyJ alone", "no credential here: bear, eyJ alone"),
+])
+def test_redaction(text: str, masked: str) -> None:
+    from cds_service.logs import redact
+
+    assert redact(text) == masked
