@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from flask import current_app, request
+from werkzeug.sansio.utils import get_current_url
 
 from cds_service import jsonutil
 from cds_service.errors import BadRequest
@@ -32,4 +34,10 @@ def json_body() -> Any:
 
 def base_url() -> str:
     configured = state().settings.public_base_url
-    return configured or request.host_url.rstrip("/")
+    return configured or _host_url(request.scheme, request.host).rstrip("/")
+
+
+@lru_cache(maxsize=64)
+def _host_url(scheme: str, host: str) -> str:
+    """`request.host_url`, which werkzeug rebuilds (as an IRI) on every request."""
+    return get_current_url(scheme, host)
