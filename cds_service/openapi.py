@@ -6,6 +6,7 @@ schemathesis can drive every endpoint from it.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from pydantic.json_schema import models_json_schema
@@ -34,35 +35,52 @@ def _errors(*codes: int) -> dict[str, Any]:
     return {str(c): _json(_ref("OperationOutcome"), meaning[c]) for c in codes}
 
 
-def openapi_document(version: str) -> dict[str, Any]:
+BEARER = {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
+          "description": "CDS Hooks 2.0 JWT signed by a trusted EHR issuer (asymmetric key; `aud` is the URL called, "
+                         "`jti` used once); see docs/security.md."}
+
+
+def openapi_document(version: str, auth_required: bool = True,
+                     public: Collection[str] = ("discovery", "health")) -> dict[str, Any]:
+    """The document for this configuration: operations that need a token name the bearer JWT scheme
+    and its 401 (none when `CDS_AUTH_REQUIRED=false`; discovery and health only when not `public`)."""
     _, schemas = models_json_schema(
         [(HookRequest, "validation"), (FeedbackRequest, "validation"), (CdsResponse, "serialization"),
          (Discovery, "serialization")], ref_template="#/components/schemas/{model}")
-    components = {**schemas.get("$defs", {}), "OperationOutcome": OPERATION_OUTCOME}
+    components: dict[str, Any] = {"schemas": {**schemas.get("$defs", {}), "OperationOutcome": OPERATION_OUTCOME}}
     service_id = {"name": "service_id", "in": "path", "required": True,
                   "schema": {"type": "string", "enum": sorted(SERVICES)}}
     simple = {"type": "object", "additionalProperties": True}
+
+    def operation(summary: str, responses: dict[str, Any], group: str | None = None, **more: Any) -> dict[str, Any]:
+        if auth_required and (group is None or group not in public):
+            more["security"] = [{"cdsHooksJwt": []}]
+            responses = {**responses, **_errors(401)}
+        return {"summary": summary, **more, "responses": responses}
+
+    def body(name: str) -> dict[str, Any]:
+        return {"required": True, "content": {"application/json": {"schema": _ref(name)}}}
+
+    if auth_required:
+        components["securitySchemes"] = {"cdsHooksJwt": BEARER}
     return {
         "openapi": "3.1.0",
         "info": {"title": "hamstring-rehab-cds", "version": version,
                  "description": "CDS Hooks 2.0 service for hamstring pain during physical therapy."},
         "paths": {
-            "/cds-services": {"get": {"summary": "Discovery",
-                                      "responses": {"200": _json(_ref("Discovery"), "Services offered")}}},
-            "/cds-services/{service_id}": {"post": {
-                "summary": "Call a service", "parameters": [service_id],
-                "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("HookRequest")}}},
-                "responses": {"200": _json(_ref("CdsResponse"), "Cards"), **_errors(400, 401, 404, 412, 413)}}},
-            "/cds-services/{service_id}/feedback": {"post": {
-                "summary": "What clinicians did with the cards", "parameters": [service_id],
-                "requestBody": {"required": True,
-                                "content": {"application/json": {"schema": _ref("FeedbackRequest")}}},
-                "responses": {"200": _json(simple, "Stored"), **_errors(400, 401, 404, 413)}}},
-            "/criteria": {"get": {"summary": "Criteria and thresholds in force",
-                                  "responses": {"200": _json(simple, "Criteria")}}},
-            "/healthz": {"get": {"summary": "Liveness", "responses": {"200": _json(simple, "Alive")}}},
-            "/readyz": {"get": {"summary": "Readiness", "responses": {"200": _json(simple, "Ready"),
-                                                                      "503": _json(simple, "Not ready")}}},
+            "/cds-services": {"get": operation("Discovery", {"200": _json(_ref("Discovery"), "Services offered")},
+                                               "discovery")},
+            "/cds-services/{service_id}": {"post": operation(
+                "Call a service", {"200": _json(_ref("CdsResponse"), "Cards"), **_errors(400, 404, 412, 413)},
+                parameters=[service_id], requestBody=body("HookRequest"))},
+            "/cds-services/{service_id}/feedback": {"post": operation(
+                "What clinicians did with the cards", {"200": _json(simple, "Stored"), **_errors(400, 404, 413)},
+                parameters=[service_id], requestBody=body("FeedbackRequest"))},
+            "/criteria": {"get": operation("Criteria and thresholds in force", {"200": _json(simple, "Criteria")},
+                                           "discovery")},
+            "/healthz": {"get": operation("Liveness", {"200": _json(simple, "Alive")}, "health")},
+            "/readyz": {"get": operation("Readiness", {"200": _json(simple, "Ready"),
+                                                       "503": _json(simple, "Not ready")}, "health")},
         },
-        "components": {"schemas": components},
+        "components": components,
     }

@@ -69,5 +69,6 @@ def build_state(settings: Settings, today: Callable[[], date] = today_utc) -> Se
     if not settings.fhir_server_allowlist:
         log.warning("CDS_FHIR_SERVER_ALLOWLIST is empty: the service will use prefetch only and never "
                     "contact a FHIR server")
+    openapi = openapi_document(version("hamstring-rehab-cds"), settings.auth_required, settings.auth.public_endpoints)
     return ServiceState(settings=settings, guideline=guideline, pipeline=Pipeline(guideline, resolver, templates),
-                        discovery=discovery, openapi=openapi_document(version("hamstring-rehab-cds")), today=today)
+                        discovery=discovery, openapi=openapi, today=today)

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from flask.testing import FlaskClient
 
+from cds_service import create_app
 from cds_service.schemas import Discovery
+from tests.builders import AS_OF
 
 ALLOWED_TOKENS = re.compile(r"\{\{(context\.[A-Za-z]+|userPractitionerId|userPractitionerRoleId|userPatientId|"
                             r"userRelatedPersonId)\}\}")
@@ -76,3 +79,27 @@ def test_openapi_document_describes_every_endpoint(client: FlaskClient) -> None:
     assert missing == set()
     hook_request = schemas["HookRequest"]
     assert set(hook_request["required"]) == {"hook", "hookInstance", "context"}
+
+
+def test_openapi_document_names_the_bearer_jwt_scheme_when_authentication_is_on(
+        client: FlaskClient, auth_client: FlaskClient) -> None:
+    secured = auth_client.get("/openapi.json").get_json()
+    assert secured["components"]["securitySchemes"]["cdsHooksJwt"] == {
+        **secured["components"]["securitySchemes"]["cdsHooksJwt"], "type": "http", "scheme": "bearer",
+        "bearerFormat": "JWT"}
+    hook = secured["paths"]["/cds-services/{service_id}"]["post"]
+    feedback = secured["paths"]["/cds-services/{service_id}/feedback"]["post"]
+    assert hook["security"] == feedback["security"] == [{"cdsHooksJwt": []}]
+    assert "401" in hook["responses"] and "security" not in secured["paths"]["/cds-services"]["get"]
+    open_doc = client.get("/openapi.json").get_json()  # CDS_AUTH_REQUIRED=false
+    assert "securitySchemes" not in open_doc["components"]
+    assert "security" not in open_doc["paths"]["/cds-services/{service_id}"]["post"]
+    assert "401" not in open_doc["paths"]["/cds-services/{service_id}"]["post"]["responses"]
+
+
+def test_openapi_document_marks_discovery_secured_when_it_is_not_public(auth_settings: dict[str, Any]) -> None:
+    auth = {**auth_settings["auth"], "public_endpoints": ["health"]}
+    app = create_app({**auth_settings, "auth": auth}, today=lambda: AS_OF)  # /openapi.json itself needs a token
+    paths = app.extensions["cds"].openapi["paths"]
+    assert paths["/cds-services"]["get"]["security"] == paths["/criteria"]["get"]["security"]
+    assert "security" not in paths["/healthz"]["get"] and "401" in paths["/criteria"]["get"]["responses"]
