@@ -69,6 +69,17 @@ def test_response_body_keeps_an_empty_cards_list() -> None:
     {"cards": [{"summary": "s", "detail": 'a "quoted" null [] {} ""', "n": 0, "ok": False}]},
     {"cards": [{"summary": "s", "when": {1, 2}}]},  # not JSON-shaped: cleaned the long way, same result
     {"cards": [{"summary": "s", "nested": [{"a": [1, {"b": "c"}]}]}]},
+    {"cards": [{"summary": "s", "items": ["", {}, [], 0]}]},  # empty array items are kept
 ])
 def test_response_body_of_a_clean_body_is_that_body(body: dict[str, Any]) -> None:
     assert response_body(body) == without_empty(body) == body
+
+
+@pytest.mark.parametrize(("member", "cleaned"), [
+    (None, None), ("", None), ([], None), ({}, None), ([None], None), ({"a": None}, None),
+    ({"a": [{"b": ""}]}, {"y": {"a": [{}]}}), ({"": 1}, {"y": {"": 1}}),
+])
+def test_response_body_finds_every_empty_member(member: Any, cleaned: Any) -> None:
+    body = {"cards": [{"summary": "s", "x": {"y": member}}]}
+    assert response_body(body) == without_empty(body)
+    assert response_body(body)["cards"][0].get("x") == cleaned
