@@ -1,9 +1,10 @@
 """HTTP throughput of `hamstring-cds serve` against a bare Flask endpoint, same server, same workers.
 
-Run: python bench/bench_http.py [--seconds 10] [--connections 16] [--workers 2]
+Run: python bench/bench_http.py [--seconds 10] [--rounds 3] [--connections 16] [--workers 2] [--threads 4]
 Needs `wrk` (Debian package). Traffic stays on 127.0.0.1. Both servers get the typical order-sign
 body over keep-alive connections; the bare endpoint returns the service's own response bytes, so the
-ratio is what the CDS logic costs on top of Flask + gunicorn.
+ratio is what the CDS logic costs on top of Flask + gunicorn. Both servers run side by side and are
+loaded in turns (service, bare, service, ...), so drift of the machine's speed hits both alike.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import os
 import re
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -73,7 +75,8 @@ def start(cmd: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--seconds", type=int, default=10, help="length of each wrk run")
+    parser.add_argument("--rounds", type=int, default=3, help="service and bare runs, alternated")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
@@ -86,35 +89,39 @@ def main() -> None:
     script = work / "post.lua"
     script.write_text(LUA.format(body=body_file))
     env = {**os.environ, "CDS_AUTH_REQUIRED": "false", "CDS_INSTANCE_PATH": str(work / "instance")}
-    port = free_port()
+    port, bare_port = free_port(), free_port()
     service = start([sys.executable, "-m", "cds_service.cli", "serve", "--port", str(port),
                      "--workers", str(args.workers), "--threads", str(args.threads)], env)
+    servers = [service]
     try:
         wait_ready(port)
         request = urllib.request.Request(f"http://127.0.0.1:{port}{SERVICE}", data=body_file.read_bytes(),
                                          headers={"Content-Type": "application/json"})
         response_bytes = urllib.request.urlopen(request, timeout=5).read()
         assert json.loads(response_bytes)["cards"], "the benchmark request should produce cards"
-        ours = run_wrk(port, script, args.seconds, args.connections)
-    finally:
-        service.terminate()
-        service.wait(10)
-    response_file = work / "response.json"
-    response_file.write_bytes(response_bytes)
-    bare_port = free_port()
-    bare = start([sys.executable, str(ROOT / "bench" / "bare_app.py"), str(response_file), str(bare_port),
-                  str(args.workers), str(args.threads)], env)
-    try:
+        response_file = work / "response.json"
+        response_file.write_bytes(response_bytes)
+        servers.append(start([sys.executable, str(ROOT / "bench" / "bare_app.py"), str(response_file),
+                              str(bare_port), str(args.workers), str(args.threads)], env))
         wait_ready(bare_port)
-        baseline = run_wrk(bare_port, script, args.seconds, args.connections)
+        # This machine's speed drifts from minute to minute: alternate the two, compare medians.
+        ours, baseline = [], []
+        for _ in range(args.rounds):
+            ours.append(run_wrk(port, script, args.seconds, args.connections))
+            baseline.append(run_wrk(bare_port, script, args.seconds, args.connections))
     finally:
-        bare.terminate()
-        bare.wait(10)
-    print(f"workers={args.workers} threads={args.threads} connections={args.connections} seconds={args.seconds}")
-    for name, r in (("service", ours), ("bare flask", baseline)):
-        print(f"{name:11s} {r['rps']:8.1f} req/s  p50 {r['p50']:6.2f} ms  p99 {r['p99']:6.2f} ms"
-              f"  non-2xx {r['non2xx']}")
-    print(f"service / bare = {ours['rps'] / baseline['rps']:.0%}")
+        for server in servers:
+            server.terminate()
+            server.wait(10)
+    print(f"workers={args.workers} threads={args.threads} connections={args.connections} "
+          f"seconds={args.seconds} rounds={args.rounds}")
+    for index, (mine, bare) in enumerate(zip(ours, baseline, strict=True), 1):
+        print(f"round {index}: service {mine['rps']:7.1f} req/s (p50 {mine['p50']:6.2f} ms, p99 {mine['p99']:6.2f} ms,"
+              f" non-2xx {mine['non2xx']}), bare {bare['rps']:7.1f} req/s: {mine['rps'] / bare['rps']:.0%}")
+    median_ours = statistics.median(r["rps"] for r in ours)
+    median_bare = statistics.median(r["rps"] for r in baseline)
+    print(f"median: service {median_ours:.1f} req/s, bare flask {median_bare:.1f} req/s, "
+          f"service / bare = {median_ours / median_bare:.0%}")
 
 
 if __name__ == "__main__":
