@@ -8,13 +8,13 @@ No member is ever null or empty.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable
 from typing import Any
 
 from cards.config import MAX_SUMMARY_CHARS, CriterionConfig, Guideline
 from cards.findings import Finding, Fix
+from cards.ids import new_uuid
 
 ActionBuilder = Callable[[Fix, str], dict[str, Any] | None]
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|<>~])")
@@ -46,15 +46,6 @@ def render_card(finding: Finding, guideline: Guideline, build_action: ActionBuil
     if cfg.links:
         card["links"] = [{"label": link.label, "url": link.url, "type": "absolute"} for link in cfg.links]
     return card
-
-
-def new_uuid() -> str:
-    """A random (version 4) UUID as `str(uuid.uuid4())` writes it, without building a UUID object."""
-    raw = bytearray(os.urandom(16))
-    raw[6] = raw[6] & 0x0F | 0x40  # version 4
-    raw[8] = raw[8] & 0x3F | 0x80  # RFC 4122 variant
-    h = raw.hex()
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def _summary(text: str) -> str:

@@ -14,11 +14,12 @@ import logging
 import re
 import sys
 import time
-import uuid
 from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask, Response, g, has_request_context, request
+
+from cards.ids import new_hex_id
 
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 JWT_SHAPE = re.compile(r"eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
@@ -84,12 +85,12 @@ def install_request_log(app: Flask) -> None:
     @app.before_request
     def start() -> None:
         incoming = request.headers.get("X-Request-ID", "")
-        g.request_id = incoming if REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        g.request_id = incoming if REQUEST_ID.match(incoming) else new_hex_id()
         g.started = time.perf_counter()
 
     @app.after_request
     def finish(response: Response) -> Response:
-        request_id = g.get("request_id") or uuid.uuid4().hex
+        request_id = g.get("request_id") or new_hex_id()
         response.headers["X-Request-ID"] = request_id
         caller = g.get("caller")
         service = (request.view_args or {}).get("service_id")

@@ -9,13 +9,13 @@ Records are plain dataclasses so the spool can write them as JSON lines and read
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 from cards.config import Guideline
+from cards.ids import new_hex_id
 from cds_service.schemas import FeedbackItem
 
 if TYPE_CHECKING:
@@ -44,7 +44,7 @@ class CallRecord:
     latency_ms: float
     guideline_version: str
     guideline_sha256: str
-    record_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    record_id: str = field(default_factory=new_hex_id)
     hook_instance: str | None = None
     hook: str | None = None
     error: str | None = None
