@@ -32,7 +32,8 @@ def register(commands: argparse._SubParsersAction) -> dict[str, Handler]:  # typ
     export.add_argument("--output", type=Path, help="file to write (default: standard output)")
     prune = actions.add_parser("prune", help="delete records older than DAYS (captured requests per retention)")
     prune.add_argument("--older-than", type=int, required=True, metavar="DAYS")
-    actions.add_parser("flush", help="replay the local spool into the database now")
+    actions.add_parser("flush", help="replay the local spool, and the journals of stopped processes, into the "
+                                     "database now")
 
     replay = commands.add_parser("replay", help="re-evaluate captured calls under another guideline config")
     replay.add_argument("--since", type=date.fromisoformat, required=True, help="first day YYYY-MM-DD (UTC)")
@@ -77,7 +78,8 @@ def run_audit(args: argparse.Namespace) -> int:
                                                                       settings.audit_capture_retention_days)))
             print(orjson.dumps(removed).decode())
             return 0
-        print(f"replayed {trail.flush_spool()} spooled records")
+        adopted = trail.adopt_orphans()  # journals left by processes that stopped without committing
+        print(f"replayed {trail.flush_spool()} spooled records ({adopted} journal segments of stopped processes)")
         return 0
     finally:
         trail.close()

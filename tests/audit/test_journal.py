@@ -11,6 +11,7 @@ import sys
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -19,6 +20,7 @@ from cds_service.audit.journal import Journal
 from cds_service.audit.models import calls, cards
 from cds_service.audit.records import CallRecord, CardRecord, now_utc
 from tests.audit.support import SIGN, violating
+from tests.audit.test_operations import cli
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -83,6 +85,18 @@ def test_a_killed_process_leaves_its_journal_to_be_replayed_once(make_app: Calla
     store.flush_spool()
     assert counts(app) == (60, 60)  # 60 calls, the 10 committed before the kill not duplicated
     assert store.adopt_orphans() == 0
+
+
+def test_audit_flush_replays_the_journal_a_stopped_service_left(
+        make_app: Callable[..., Flask], audit_settings: dict[str, Any], monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    app = make_app()
+    folder = app.extensions["cds"].store.journal.folder
+    script = KILLED_WRITER.format(root=str(ROOT), folder=str(folder))
+    assert subprocess.run([sys.executable, "-c", script], cwd=ROOT).returncode == -signal.SIGKILL
+    code, out, _ = cli(monkeypatch, capsys, audit_settings, "audit", "flush")
+    assert code == 0 and out.strip() == "replayed 60 spooled records (2 journal segments of stopped processes)"
+    assert counts(app) == (60, 60)
 
 
 def test_segments_of_a_live_process_are_left_alone(tmp_path: Path) -> None:
