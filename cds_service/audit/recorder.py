@@ -202,8 +202,8 @@ class AuditTrail:
         try:
             if segment is None:
                 raise FileNotFoundError("no journal segment")
-            self.spool.adopt(segment)
-        except OSError:  # the segment is gone or cannot be moved: append the records themselves
+            self.spool.absorb(segment)
+        except OSError:  # the segment is gone or cannot be read: append the records themselves
             for record in batch:
                 try:
                     self.spool.append("call", record.to_json())

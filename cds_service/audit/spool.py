@@ -49,6 +49,20 @@ class Spool:
             finally:
                 os.close(fd)
 
+    def absorb(self, segment: Path) -> None:
+        """Append a file of entries in the spool's format (a journal segment the database could not take)
+        to the spool, synced, then delete it: an outage leaves one growing file, not one file per batch."""
+        data = segment.read_bytes()
+        if data:
+            with self._locked():
+                fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+                try:
+                    os.write(fd, data if data.endswith(b"\n") else data + b"\n")
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
+        segment.unlink()
+
     def adopt(self, segment: Path) -> None:
         """Take over a file of entries in the spool's format (a journal segment) for replay."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
