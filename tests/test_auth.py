@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -33,7 +34,6 @@ from tests.jwt_helpers import (
 FEEDBACK_PATH = SIGN_PATH + "/feedback"
 FEEDBACK = {"feedback": [{"card": "9368d37b-283f-44a0-93ea-547cebab93ed", "outcome": "overridden",
                           "outcomeTimestamp": "2026-11-23T10:05:31Z"}]}
-NOW = int(time.time())
 
 
 def call(client: FlaskClient, token: str | None = None, headers: dict[str, str] | None = None) -> Any:
@@ -73,7 +73,7 @@ def test_feedback_needs_a_token_whose_aud_is_the_feedback_url(auth_client: Flask
 
 def test_sandbox_and_epic_shaped_claims_are_tolerated(auth_client: FlaskClient, rs_key: SigningKey) -> None:
     """Array aud (sandbox may send one), Epic's sub and nbf = iat - 5 min, a tenant nobody restricts."""
-    token = mint(rs_key, aud=[SIGN_URL, "https://other.example.org"], sub="epic-client-id", nbf=NOW - 300,
+    token = mint(rs_key, aud=[SIGN_URL, "https://other.example.org"], sub="epic-client-id", nbf=int(time.time()) - 300,
                  tenant="hospital-1")
     assert call(auth_client, token).status_code == 200
 
@@ -128,22 +128,24 @@ def test_not_a_jwt(auth_client: FlaskClient, authorization: str) -> None:
     assert_refused(call(auth_client, headers={"Authorization": authorization}))
 
 
+# Times are relative to the moment each test runs (a suite can take minutes; skew tolerance is 60 s).
 @pytest.mark.parametrize(("overrides", "reason"), [
-    ({"exp": NOW - 120, "iat": NOW - 420}, "expired"),
-    ({"iat": NOW + 120, "exp": NOW + 420}, "not yet valid (iat)"),
-    ({"nbf": NOW + 120}, "not yet valid (nbf)"),
-    ({"iat": NOW, "exp": NOW + 7200}, "lifetime"),
-    ({"exp": str(NOW + 300)}, "must be numbers"),
+    (lambda now: {"exp": now - 120, "iat": now - 420}, "expired"),
+    (lambda now: {"iat": now + 120, "exp": now + 420}, "not yet valid (iat)"),
+    (lambda now: {"nbf": now + 120}, "not yet valid (nbf)"),
+    (lambda now: {"iat": now, "exp": now + 7200}, "lifetime"),
+    (lambda now: {"exp": str(now + 300)}, "must be numbers"),
 ])
 def test_time_claims(auth_client: FlaskClient, es_key: SigningKey, caplog: pytest.LogCaptureFixture,
-                     overrides: dict[str, Any], reason: str) -> None:
-    assert_refused(call(auth_client, mint(es_key, **overrides)))
+                     overrides: Callable[[int], dict[str, Any]], reason: str) -> None:
+    assert_refused(call(auth_client, mint(es_key, **overrides(int(time.time())))))
     assert reason in refusal_reason(caplog)
 
 
 def test_clock_skew_is_tolerated(auth_client: FlaskClient, es_key: SigningKey) -> None:
-    assert call(auth_client, mint(es_key, iat=NOW + 30, nbf=NOW + 30, exp=NOW + 300)).status_code == 200
-    assert call(auth_client, mint(es_key, iat=NOW - 300, exp=NOW - 30)).status_code == 200
+    now = int(time.time())
+    assert call(auth_client, mint(es_key, iat=now + 30, nbf=now + 30, exp=now + 300)).status_code == 200
+    assert call(auth_client, mint(es_key, iat=now - 300, exp=now - 30)).status_code == 200
 
 
 @pytest.mark.parametrize("aud", [
@@ -225,7 +227,7 @@ def test_symmetric_or_none_algorithms_cannot_be_configured(auth_settings: dict[s
 
 def test_tampered_payload(auth_client: FlaskClient, es_key: SigningKey, rs_key: SigningKey) -> None:
     for key in (es_key, rs_key):
-        assert_refused(call(auth_client, tamper(mint(key), aud=SIGN_URL, exp=NOW + 3000, tenant="other")))
+        assert_refused(call(auth_client, tamper(mint(key), aud=SIGN_URL, exp=int(time.time()) + 3000, tenant="other")))
 
 
 def test_untrusted_issuer(auth_client: FlaskClient, es_key: SigningKey, caplog: pytest.LogCaptureFixture) -> None:
