@@ -55,13 +55,35 @@ def wait_ready(port: int, timeout: float = 20.0) -> None:
     raise RuntimeError(f"server on port {port} did not start")
 
 
-def run_wrk(port: int, script: Path, seconds: int, connections: int) -> dict[str, float]:
+def run_wrk(port: int, script: Path, seconds: int, connections: int, server: int) -> dict[str, float]:
+    cpu_before = tree_cpu_seconds(server)
     out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script),
                           f"http://127.0.0.1:{port}{SERVICE}"], check=True, capture_output=True, text=True).stdout
+    cpu = tree_cpu_seconds(server) - cpu_before
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    total = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
     lat = dict(re.findall(r"^\s+(50|99)%\s+([\d.]+\w+)", out, re.M))
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return {"rps": rps, "p50": _ms(lat["50"]), "p99": _ms(lat["99"]), "non2xx": int(errors.group(1)) if errors else 0}
+    return {"rps": rps, "p50": _ms(lat["50"]), "p99": _ms(lat["99"]), "non2xx": int(errors.group(1)) if errors else 0,
+            "cpu_ms": cpu * 1000 / max(total, 1)}
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) used so far by a process and its live children (the gunicorn workers).
+    Server CPU per request moves much less with this machine's speed drift than requests per second."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    pending = [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+            for task in Path(f"/proc/{current}/task").iterdir():
+                pending += [int(c) for c in (task / "children").read_text().split()]
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return total
 
 
 def _ms(text: str) -> float:
@@ -107,8 +129,8 @@ def main() -> None:
         # This machine's speed drifts from minute to minute: alternate the two, compare medians.
         ours, baseline = [], []
         for _ in range(args.rounds):
-            ours.append(run_wrk(port, script, args.seconds, args.connections))
-            baseline.append(run_wrk(bare_port, script, args.seconds, args.connections))
+            ours.append(run_wrk(port, script, args.seconds, args.connections, service.pid))
+            baseline.append(run_wrk(bare_port, script, args.seconds, args.connections, servers[1].pid))
     finally:
         for server in servers:
             server.terminate()
@@ -117,11 +139,16 @@ def main() -> None:
           f"seconds={args.seconds} rounds={args.rounds}")
     for index, (mine, bare) in enumerate(zip(ours, baseline, strict=True), 1):
         print(f"round {index}: service {mine['rps']:7.1f} req/s (p50 {mine['p50']:6.2f} ms, p99 {mine['p99']:6.2f} ms,"
-              f" non-2xx {mine['non2xx']}), bare {bare['rps']:7.1f} req/s: {mine['rps'] / bare['rps']:.0%}")
+              f" non-2xx {mine['non2xx']}, {mine['cpu_ms']:.2f} ms CPU per request), bare {bare['rps']:7.1f} req/s"
+              f" ({bare['cpu_ms']:.2f} ms CPU): {mine['rps'] / bare['rps']:.0%}")
     median_ours = statistics.median(r["rps"] for r in ours)
     median_bare = statistics.median(r["rps"] for r in baseline)
     print(f"median: service {median_ours:.1f} req/s, bare flask {median_bare:.1f} req/s, "
           f"service / bare = {median_ours / median_bare:.0%}")
+    cpu_ours = statistics.median(r["cpu_ms"] for r in ours)
+    cpu_bare = statistics.median(r["cpu_ms"] for r in baseline)
+    print(f"server CPU per request (median): service {cpu_ours:.2f} ms, bare flask {cpu_bare:.2f} ms "
+          f"(bare / service = {cpu_bare / cpu_ours:.0%})")
 
 
 if __name__ == "__main__":
