@@ -8,7 +8,6 @@ No member is ever null or empty.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -17,7 +16,8 @@ from cards.findings import Finding, Fix
 from cards.ids import new_uuid
 
 ActionBuilder = Callable[[Fix, str], dict[str, Any] | None]
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|<>~])")
+# Markdown's special characters, each escaped with a backslash.
+_MARKDOWN_ESCAPES = str.maketrans({c: "\\" + c for c in "\\`*_{}[]()#+!|<>~"})
 
 
 def render_card(finding: Finding, guideline: Guideline, build_action: ActionBuilder,
@@ -54,7 +54,7 @@ def _summary(text: str) -> str:
 
 
 def _escaped(observed: dict[str, Any]) -> dict[str, Any]:
-    return {k: _MARKDOWN_SPECIAL.sub(r"\\\1", v) if isinstance(v, str) else v for k, v in observed.items()}
+    return {k: v.translate(_MARKDOWN_ESCAPES) if isinstance(v, str) else v for k, v in observed.items()}
 
 
 def _detail(cfg: CriterionConfig, guideline: Guideline, values: dict[str, Any]) -> str:

@@ -83,9 +83,10 @@ class Pipeline:
     def cards(self, findings: list[Finding], data: HookData,
               source_url: str | None) -> list[tuple[Finding, dict[str, Any]]]:
         drafts = {ref_of(r): r for r in data.draft_orders}
+        parsed: dict[str, Any] = {}  # each draft parsed once, however many suggestions edit it
 
         def action(fix: Fix, description: str) -> dict[str, Any] | None:
-            return build_action(fix, description, drafts, data.subject_ref)
+            return build_action(fix, description, drafts, data.subject_ref, parsed)
 
         return [(f, render_card(f, self.guideline, action, source_url)) for f in findings]
 

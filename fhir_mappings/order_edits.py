@@ -35,13 +35,23 @@ Editor = Callable[[dict[str, Any], Any, Any], bool]
 
 
 def build_action(fix: Fix, description: str, drafts: Mapping[str, dict[str, Any]],
-                 subject_ref: str) -> dict[str, Any] | None:
-    """The action for one fix, or None when the fix cannot be expressed on this order."""
+                 subject_ref: str, parsed: dict[str, Any] | None = None) -> dict[str, Any] | None:
+    """The action for one fix, or None when the fix cannot be expressed on this order.
+
+    `parsed`, when given, remembers each draft's parsed model by reference across the fixes of one call
+    (several suggestions often edit the same draft order).
+    """
     if fix.action == "update":
-        original = drafts.get(fix.target_ref or "")
+        ref = fix.target_ref or ""
+        original = drafts.get(ref)
         if original is None:
             return None
-        request = parse(original, subject_ref)
+        if parsed is None:
+            request = parse(original, subject_ref)
+        else:
+            if ref not in parsed:
+                parsed[ref] = parse(original, subject_ref)
+            request = parsed[ref]
         edited = json_copy(original)
         for change, value in fix.change.items():
             editor = EDITORS.get(change)
