@@ -15,7 +15,7 @@ from cards.facts import ClinicalFacts
 from fhir_mappings.conditions import hamstring_injuries, patient_age
 from fhir_mappings.monitoring import monitoring_facts
 from fhir_mappings.orders import order_facts
-from fhir_mappings.parse import of_type, resources_in
+from fhir_mappings.parse import by_type, resources_in
 from fhir_mappings.therapy import (
     delivered_sessions,
     is_physical_therapy,
@@ -58,12 +58,14 @@ def ref_of(resource: Mapping[str, Any]) -> str:
 
 def build_facts(data: HookData, as_of: date) -> ClinicalFacts:
     recorded = data.recorded()
+    typed = by_type(recorded)
     drafts = data.orders_under_review()
-    patient = next((r for r in of_type(recorded, "Patient") if r.get("id") == data.patient_id), None)
-    patient = patient or next(of_type(recorded, "Patient"), None)
-    plans = _plans(drafts, recorded, data.subject_ref)
-    injuries = hamstring_injuries(of_type(recorded, "Condition"), data.subject_ref)
-    sessions = delivered_sessions(of_type(recorded, "Procedure"), data.subject_ref)
+    patients = typed.get("Patient", [])
+    patient = next((r for r in patients if r.get("id") == data.patient_id), None)
+    patient = patient or next(iter(patients), None)
+    plans = _plans(drafts, typed.get("ServiceRequest", []), data.subject_ref)
+    injuries = hamstring_injuries(typed.get("Condition", []), data.subject_ref)
+    sessions = delivered_sessions(typed.get("Procedure", []), data.subject_ref)
     return ClinicalFacts(
         as_of=as_of,
         hook=data.hook,
@@ -72,12 +74,13 @@ def build_facts(data: HookData, as_of: date) -> ClinicalFacts:
         therapy_plans=plans,
         therapy_sessions=sessions,
         program_ended=program_ended(plans),
-        **monitoring_facts(recorded, data.draft_orders, drafts, injuries, plans, sessions, as_of, data.subject_ref),
+        **monitoring_facts(typed, data.draft_orders, drafts, injuries, plans, sessions, as_of, data.subject_ref),
         **order_facts(drafts, recorded, data.hook, data.subject_ref),
     )
 
 
 def _plans(drafts: Iterable[dict[str, Any]], recorded: Iterable[dict[str, Any]], subject_ref: str) -> tuple:
+    """Physical-therapy plans: the drafts first, then the recorded orders (resources of other types are skipped)."""
     plans = []
     seen: set[str] = set()
     for raw, is_draft in [(r, True) for r in drafts] + [(r, False) for r in recorded]:

@@ -8,7 +8,7 @@ start is known, so that a consult of unknown date is never dropped.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any
 
@@ -16,7 +16,6 @@ from cards.facts import SCORE_LOOKBACK_DAYS, HamstringInjury, TherapyPlan, Thera
 from fhir_mappings.conditions import weakness_findings
 from fhir_mappings.escalation import activity_clearances, hamstring_repair_done, referrals
 from fhir_mappings.observations import measurements
-from fhir_mappings.parse import of_type
 
 
 def episode_start(injuries: Iterable[HamstringInjury], plans: Iterable[TherapyPlan], sessions: TherapySessions,
@@ -26,23 +25,24 @@ def episode_start(injuries: Iterable[HamstringInjury], plans: Iterable[TherapyPl
     return min([*starts, rehab] if rehab else starts, default=None)
 
 
-def monitoring_facts(recorded: Sequence[dict[str, Any]], drafts: Sequence[dict[str, Any]],
+def monitoring_facts(recorded: Mapping[str, Sequence[dict[str, Any]]], drafts: Sequence[dict[str, Any]],
                      under_review: Sequence[dict[str, Any]], injuries: Sequence[HamstringInjury],
                      plans: Sequence[TherapyPlan], sessions: TherapySessions, as_of: date,
                      subject_ref: str) -> dict[str, Any]:
-    """The ClinicalFacts members for HAM-08..13, by name. `drafts` are all draft orders (a referral in
-    any of them counts); `under_review` are the ones the clinician is acting on (a clearance must be)."""
+    """The ClinicalFacts members for HAM-08..13, by name. `recorded` are the resources on record by type
+    (parse.by_type); `drafts` are all draft orders (a referral in any of them counts); `under_review` are
+    the ones the clinician is acting on (a clearance must be)."""
     lookback = timedelta(days=SCORE_LOOKBACK_DAYS)
     episode = episode_start(injuries, plans, sessions, as_of)
     record_since = episode - lookback if episode else None
-    found = measurements(of_type(recorded, "Observation"), (episode or as_of) - lookback, as_of, subject_ref)
-    requests = list(of_type(recorded, "ServiceRequest"))
+    found = measurements(recorded.get("Observation", ()), (episode or as_of) - lookback, as_of, subject_ref)
+    requests = recorded.get("ServiceRequest", ())
     return {
         "pain_scores": found.pain,
         "outcome_scores": found.outcomes,
         "strength_symmetry": found.strength,
-        "weakness_findings": weakness_findings(of_type(recorded, "Condition"), subject_ref),
+        "weakness_findings": weakness_findings(recorded.get("Condition", ()), subject_ref),
         "referrals": referrals(drafts, requests, record_since, subject_ref),
         "activity_clearances": activity_clearances(under_review, requests, record_since, subject_ref),
-        "hamstring_repair_done": hamstring_repair_done(of_type(recorded, "Procedure"), subject_ref),
+        "hamstring_repair_done": hamstring_repair_done(recorded.get("Procedure", ()), subject_ref),
     }

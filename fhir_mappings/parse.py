@@ -88,6 +88,14 @@ def of_type(resources: Iterable[dict[str, Any]], resource_type: str) -> Iterator
     return (r for r in resources if r.get("resourceType") == resource_type)
 
 
+def by_type(resources: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """The resources grouped by resourceType, each group in the order given (one pass for every mapper)."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for resource in resources:
+        groups.setdefault(str(resource.get("resourceType")), []).append(resource)
+    return groups
+
+
 def parse(data: dict[str, Any], subject_ref: str | None = None) -> BaseModel | None:
     """Validate one resource with its R4B model; None (and a log line) when it cannot be read.
 
@@ -97,7 +105,7 @@ def parse(data: dict[str, Any], subject_ref: str | None = None) -> BaseModel | N
     """
     if str(data.get("resourceType")) not in MODELS:
         return None
-    slim = {k: v for k, v in data.items() if k not in UNREAD_MEMBERS}
+    slim = _without_unread(data)
     try:
         key: bytes | None = orjson.dumps([subject_ref, slim])
     except orjson.JSONEncodeError:  # not JSON-shaped (an integer beyond 64 bits): validate without caching
@@ -114,6 +122,14 @@ def parse(data: dict[str, Any], subject_ref: str | None = None) -> BaseModel | N
             while len(_validated) > VALIDATED_LIMIT:
                 _validated.popitem(last=False)
     return result
+
+
+def _without_unread(data: dict[str, Any]) -> dict[str, Any]:
+    """A copy of `data` less its UNREAD_MEMBERS (a dict copy and pops: a third of a comprehension's time)."""
+    slim = data.copy()
+    for member in UNREAD_MEMBERS:
+        slim.pop(member, None)
+    return slim
 
 
 def clear_validated() -> None:

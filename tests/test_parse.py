@@ -44,3 +44,19 @@ def test_missing_required_members_are_still_repaired() -> None:
     parsed = p.parse(order, SUBJECT)
     assert isinstance(parsed, ServiceRequest)
     assert (parsed.status, parsed.intent, parsed.subject.reference) == ("unknown", "order", SUBJECT)
+
+
+def test_narrative_and_metadata_are_not_read_and_the_resource_is_not_changed() -> None:
+    plain = b.pain_score("2026-11-20", 4, oid="n")
+    dressed = plain | {"text": {"status": "generated", "div": "<div>x</div>"}, "meta": {"versionId": "7"}}
+    before = dict(dressed)
+    assert p.parse(dressed, SUBJECT) == p.parse(plain, SUBJECT)
+    assert dressed == before
+
+
+def test_by_type_groups_resources_keeping_their_order() -> None:
+    first, second = b.pain_score("2026-11-20", 4, oid="a"), b.pain_score("2026-11-21", 5, oid="b")
+    pat, order = b.patient(), b.pt_order("pt-1")
+    groups = p.by_type([first, pat, order, second])
+    assert groups == {"Observation": [first, second], "Patient": [pat], "ServiceRequest": [order]}
+    assert groups["Observation"][0] is first
