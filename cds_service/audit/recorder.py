@@ -41,10 +41,10 @@ WRITE_LINGER_SECONDS = 0.1  # a record waits at most this long for others to sha
 class AuditTrail:
     """Implements `FeedbackStore` (record_feedback, feedback_count, ping) and `ReplayGuard` (remember)."""
 
-    def __init__(self, url: str, spool: Spool, retry_seconds: float, migrate: bool, journal: Journal | None = None):
+    def __init__(self, url: str, spool: Spool, retry_seconds: float, migrate: bool, journal_fsync: bool = False):
         self.url = url
         self.spool = spool
-        self.journal = journal or Journal(spool.path.with_name("audit-journal"))
+        self.journal = Journal(spool.path.with_name("audit-journal"), fsync=journal_fsync)  # beside the spool
         self.retry_seconds = retry_seconds
         self.migrate = migrate
         self._engine: Engine | None = None
@@ -63,9 +63,8 @@ class AuditTrail:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AuditTrail:
-        spool = Spool(settings.spool_file)
-        return cls(settings.database, spool, settings.audit_retry_seconds, settings.database_migrate_on_start,
-                   Journal(spool.path.with_name("audit-journal"), fsync=settings.audit_journal_fsync))
+        return cls(settings.database, Spool(settings.spool_file), settings.audit_retry_seconds,
+                   settings.database_migrate_on_start, settings.audit_journal_fsync)
 
     @property
     def engine(self) -> Engine:
