@@ -46,12 +46,10 @@ def build_action(fix: Fix, description: str, drafts: Mapping[str, dict[str, Any]
         original = drafts.get(ref)
         if original is None:
             return None
-        if parsed is None:
-            request = parse(original, subject_ref)
-        else:
-            if ref not in parsed:
-                parsed[ref] = parse(original, subject_ref)
-            request = parsed[ref]
+        parsed = {} if parsed is None else parsed
+        if ref not in parsed:
+            parsed[ref] = parse(original, subject_ref)
+        request = parsed[ref]
         edited = json_copy(original)
         for change, value in fix.change.items():
             editor = EDITORS.get(change)

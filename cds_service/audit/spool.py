@@ -40,28 +40,25 @@ class Spool:
             os.close(fd)  # closing releases the lock
 
     def append(self, kind: str, record: dict[str, Any]) -> None:
-        line = orjson.dumps({"kind": kind, "record": record}) + b"\n"
-        with self._locked():
-            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-            try:
-                os.write(fd, line)
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+        self._write(orjson.dumps({"kind": kind, "record": record}) + b"\n")
 
     def absorb(self, segment: Path) -> None:
         """Append a file of entries in the spool's format (a journal segment the database could not take)
         to the spool, synced, then delete it: an outage leaves one growing file, not one file per batch."""
         data = segment.read_bytes()
         if data:
-            with self._locked():
-                fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-                try:
-                    os.write(fd, data if data.endswith(b"\n") else data + b"\n")
-                    os.fsync(fd)
-                finally:
-                    os.close(fd)
+            self._write(data if data.endswith(b"\n") else data + b"\n")
         segment.unlink()
+
+    def _write(self, lines: bytes) -> None:
+        """Append whole lines under the lock, synced to disk before returning."""
+        with self._locked():
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            try:
+                os.write(fd, lines)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
 
     def adopt(self, segment: Path) -> None:
         """Take over a file of entries in the spool's format (a journal segment) for replay."""
