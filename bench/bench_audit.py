@@ -3,9 +3,11 @@
 - on the answer's path: the same in-process hook call timed with the audit trail recording (building
   the record, appending it to the journal) and with recording replaced by nothing;
 - in the writer thread: committing records of that call (one call row, seven card rows) in batches of
-  1, 10 and 100, per record.
+  1, 10 and 100, per record, into tables that already hold `--existing` calls (index maintenance
+  grows with the table, so an empty table flatters the writer).
 
-Run: python bench/bench_audit.py [--rounds 300] [--postgres postgresql://postgres@127.0.0.1:5432]
+Run: python bench/bench_audit.py [--rounds 300] [--existing 20000]
+                                 [--postgres postgresql://postgres@127.0.0.1:5432]
 PostgreSQL gets a fresh database per run. Authentication is off; the call is the typical order-sign
 body (7 cards).
 """
@@ -29,6 +31,7 @@ from bench.workloads import TYPICAL  # noqa: E402
 from cds_service import create_app  # noqa: E402
 from cds_service.audit.recorder import AuditTrail  # noqa: E402
 from cds_service.audit.records import CallRecord  # noqa: E402
+from cards.ids import new_hex_id, new_uuid  # noqa: E402
 
 
 def median_ms(client: Any, rounds: int) -> float:
@@ -44,7 +47,7 @@ def median_ms(client: Any, rounds: int) -> float:
     return statistics.median(samples)
 
 
-def measure(label: str, database_url: str, rounds: int) -> None:
+def measure(label: str, database_url: str, rounds: int, existing: int) -> None:
     work = Path(tempfile.mkdtemp(prefix="hamstring-audit-"))
     app = create_app({"instance_path": work, "database_url": database_url, "auth_required": False,
                       "audit_pseudonym_secret": "bench-audit-pseudonym-key", "log_level": "WARNING"})
@@ -62,6 +65,8 @@ def measure(label: str, database_url: str, rounds: int) -> None:
     print(f"{label:11s} answer path: call with audit {with_audit:6.2f} ms, without {without:6.2f} ms: "
           f"{with_audit - without:5.2f} ms per call")
     template = captured[-1]
+    for _ in range(0, existing, 500):
+        store.repository.write_calls([_copy(template) for _ in range(500)])
     for size in (1, 10, 100):
         batches = max(3, rounds // size)
         started = time.perf_counter()
@@ -73,16 +78,17 @@ def measure(label: str, database_url: str, rounds: int) -> None:
 
 
 def _copy(record: CallRecord) -> CallRecord:
-    return replace(record, record_id=uuid.uuid4().hex,
-                   cards=[replace(card, uuid=str(uuid.uuid4())) for card in record.cards])
+    """The record of another call: new ids from the service's own generators."""
+    return replace(record, record_id=new_hex_id(), cards=[replace(card, uuid=new_uuid()) for card in record.cards])
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=300)
+    parser.add_argument("--existing", type=int, default=20000, help="calls already stored before the writer is timed")
     parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432")
     args = parser.parse_args()
-    measure("SQLite", f"sqlite:///{Path(tempfile.mkdtemp()) / 'audit.sqlite3'}", args.rounds)
+    measure("SQLite", f"sqlite:///{Path(tempfile.mkdtemp()) / 'audit.sqlite3'}", args.rounds, args.existing)
     try:
         import psycopg
 
@@ -92,7 +98,7 @@ def main() -> None:
     except Exception as exc:  # noqa: BLE001 - a laptop without PostgreSQL still gets the SQLite figure
         print(f"PostgreSQL skipped: {exc}")
         return
-    measure("PostgreSQL", f"{args.postgres.replace('postgresql://', 'postgresql+psycopg://')}/{name}", args.rounds)
+    measure("PostgreSQL", f"{args.postgres.replace('postgresql://', 'postgresql+psycopg://')}/{name}", args.rounds, args.existing)
 
 
 if __name__ == "__main__":

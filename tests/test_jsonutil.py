@@ -5,9 +5,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import pytest
+from unittest.mock import patch
 
-from cds_service.jsonutil import nesting_exceeds, response_body, without_empty
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cds_service import jsonutil
+from cds_service.jsonutil import ESCAPES_LOOPED_AT_MOST, nesting_exceeds, response_body, without_empty
 
 
 def nested(depth: int, leaf: Any = 1) -> Any:
@@ -83,3 +88,30 @@ def test_response_body_finds_every_empty_member(member: Any, cleaned: Any) -> No
     body = {"cards": [{"summary": "s", "x": {"y": member}}]}
     assert response_body(body) == without_empty(body)
     assert response_body(body)["cards"][0].get("x") == cleaned
+
+
+def depth_of(value: Any) -> int:
+    if isinstance(value, dict):
+        return 1 + max((depth_of(v) for v in value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max((depth_of(v) for v in value), default=0)
+    return 0
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(alphabet='[]{}"\\/abn\n é'),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(alphabet='[]{}"\\ab', max_size=4), inner,
+                                                                 max_size=3),
+    max_leaves=12)
+
+
+@pytest.mark.parametrize("loop_limit", [ESCAPES_LOOPED_AT_MOST, 0], ids=["escapes looped", "escapes scanned"])
+@settings(max_examples=300, deadline=None)
+@given(value=json_values)
+def test_nesting_matches_the_depth_of_the_parsed_value(loop_limit: int, value: Any) -> None:
+    depth = depth_of(value)
+    with patch.object(jsonutil, "ESCAPES_LOOPED_AT_MOST", loop_limit):
+        for raw in (json.dumps(value).encode(), json.dumps(value, ensure_ascii=False).encode()):
+            assert not nesting_exceeds(raw, max(depth, 1))
+            if depth > 1:
+                assert nesting_exceeds(raw, depth - 1)

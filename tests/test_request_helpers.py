@@ -11,12 +11,12 @@ from cards.render import new_uuid
 from cds_service.routes import _host_url
 
 
-def test_card_uuids_are_random_version_4_uuids() -> None:
+def test_card_uuids_are_version_7_uuids() -> None:
     made = [new_uuid() for _ in range(200)]
     assert len(set(made)) == 200
     for text in made:
         parsed = uuid.UUID(text)
-        assert (parsed.version, parsed.variant, str(parsed)) == (4, uuid.RFC_4122, text)
+        assert (parsed.version, parsed.variant, str(parsed)) == (7, uuid.RFC_4122, text)
 
 
 @pytest.mark.parametrize(("scheme", "host"), [("http", "localhost"), ("https", "ehr.example.org:8443"),
