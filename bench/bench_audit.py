@@ -28,10 +28,10 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.workloads import TYPICAL  # noqa: E402
+from cards.ids import new_hex_id, new_uuid  # noqa: E402
 from cds_service import create_app  # noqa: E402
 from cds_service.audit.recorder import AuditTrail  # noqa: E402
 from cds_service.audit.records import CallRecord  # noqa: E402
-from cards.ids import new_hex_id, new_uuid  # noqa: E402
 
 
 def median_ms(client: Any, rounds: int) -> float:
@@ -98,7 +98,8 @@ def main() -> None:
     except Exception as exc:  # noqa: BLE001 - a laptop without PostgreSQL still gets the SQLite figure
         print(f"PostgreSQL skipped: {exc}")
         return
-    measure("PostgreSQL", f"{args.postgres.replace('postgresql://', 'postgresql+psycopg://')}/{name}", args.rounds, args.existing)
+    url = f"{args.postgres.replace('postgresql://', 'postgresql+psycopg://')}/{name}"
+    measure("PostgreSQL", url, args.rounds, args.existing)
 
 
 if __name__ == "__main__":
