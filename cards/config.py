@@ -1,8 +1,8 @@
 """Loads and validates the reviewed guideline configuration (`cards/guideline.toml` by default).
 
 Start-up fails, naming the problem, when a criterion has no logic, logic has no config, a threshold
-is missing or unknown, an evidence or override-reason key is undefined, or a summary would render to
-140 characters or more.
+is missing or unknown, an evidence or override-reason key is undefined, a text a card shows is blank,
+or a summary would render to 140 characters or more.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ import tomllib
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from cards.rules import ALL_CRITERIA
 from cards.rules.base import Thresholds
@@ -29,6 +29,10 @@ class GuidelineConfigError(ValueError):
     """The guideline configuration is invalid; the message says where."""
 
 
+# Text that reaches a card: never empty or blank, so cards are clean by construction (no null or empty member).
+CardText = Annotated[str, StringConstraints(min_length=1, pattern=r"\S")]
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -37,9 +41,9 @@ class GuidelineMeta(Strict):
     id: str
     version: str
     title: str
-    source_label: str
-    topic_system: str
-    source_url: str | None = None
+    source_label: CardText
+    topic_system: CardText
+    source_url: CardText | None = None
 
 
 class Population(Strict):
@@ -48,34 +52,34 @@ class Population(Strict):
 
 
 class OverrideReasons(Strict):
-    system: str
-    codes: dict[str, str]
+    system: CardText
+    codes: dict[str, CardText]
 
 
 class Evidence(Strict):
-    citation: str
-    doi: str | None = None
-    url: str | None = None
-    supports: str
+    citation: CardText
+    doi: CardText | None = None
+    url: CardText | None = None
+    supports: CardText
 
 
 class SuggestionText(Strict):
-    label: str
-    description: str
+    label: CardText
+    description: CardText
 
 
 class LinkConfig(Strict):
-    label: str
-    url: str
+    label: CardText
+    url: CardText
 
 
 class CriterionConfig(Strict):
-    title: str
+    title: CardText
     indicator: Literal["info", "warning", "critical"]
-    summary: str
-    detail: str
+    summary: CardText
+    detail: CardText
     evidence: list[str] = []
-    local_policy: str | None = None
+    local_policy: CardText | None = None
     override_reasons: list[str] = []
     suggestions: dict[str, SuggestionText] = {}
     links: list[LinkConfig] = []

@@ -105,12 +105,3 @@ def _dict_without_empty(value: dict[Any, Any]) -> dict[Any, Any]:
 def _list_without_empty(value: list[Any]) -> list[Any]:
     return [_dict_without_empty(v) if isinstance(v, dict) else _list_without_empty(v) if isinstance(v, list) else v
             for v in value if v is not None]
-
-
-def response_body(body: dict[str, Any]) -> dict[str, Any]:
-    """A hook response with hygiene applied; `cards: []` is the one empty member the spec wants.
-    (A cheap pre-check on the serialized body was tried: real cards' text defeats it, so it never paid.)"""
-    cleaned = without_empty(body)
-    if "cards" in body:
-        cleaned["cards"] = cleaned.get("cards", [])
-    return cleaned

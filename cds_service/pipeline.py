@@ -18,7 +18,7 @@ from cards.engine import Evaluation, evaluate
 from cards.findings import Finding, Fix
 from cards.render import render_card
 from cds_service.errors import BadRequest, ServiceError, UnknownService, operation_outcome
-from cds_service.jsonutil import response_body
+from cds_service.jsonutil import without_empty
 from cds_service.prefetch import PrefetchResolver, Resolution
 from cds_service.schemas import CONTEXT_MODELS, HookRequest, PatientViewContext
 from cds_service.services import SERVICES, Service
@@ -68,7 +68,9 @@ class Pipeline:
             outcome.evaluation = evaluate(build_facts(data, as_of), self.guideline)
             outcome.rendered = self.cards(outcome.evaluation.findings, data, source_url)
             outcome.silent_rendered = self.cards(outcome.evaluation.silent, data, source_url)
-            outcome.body = response_body({"cards": [card for _, card in outcome.rendered]})
+            # Clean by construction (no walk over the answer): cards come from validated config, and
+            # suggestions edit copies of the draft orders cleaned below (tests/test_response_hygiene.py).
+            outcome.body = {"cards": [card for _, card in outcome.rendered]}
         except ServiceError as exc:
             outcome.status = exc.status
             outcome.body = operation_outcome(exc.status, exc.message, exc.expression)
@@ -82,7 +84,8 @@ class Pipeline:
 
     def cards(self, findings: list[Finding], data: HookData,
               source_url: str | None) -> list[tuple[Finding, dict[str, Any]]]:
-        drafts = {ref_of(r): r for r in data.draft_orders}
+        # A suggestion carries a whole draft order: null and empty members go once here, not per copy.
+        drafts = {ref_of(r): without_empty(r) for r in data.draft_orders}
         parsed: dict[str, Any] = {}  # each draft parsed once, however many suggestions edit it
 
         def action(fix: Fix, description: str) -> dict[str, Any] | None:

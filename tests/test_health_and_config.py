@@ -74,6 +74,7 @@ def guideline_variant(tmp_path: Path, old: str, new: str) -> Path:
     ('indicator = "warning"', 'indicator = "urgent"', "indicator"),
     ("{program_days} days is", "{program_dayz} days is", "unknown placeholders"),
     ("suggested_program_weeks = 13", "suggested_program_weeks = 12", "re-fires"),
+    ('title = "Rehabilitation program shorter than 3 months"', 'title = "  "', "criteria.HAM-01.title"),
 ])
 def test_invalid_guideline_config_fails_start_up(tmp_path: Path, old: str, new: str, message: str) -> None:
     with pytest.raises(GuidelineConfigError, match=message):
