@@ -79,8 +79,10 @@ class Pipeline:
 
     def resolve(self, request: HookRequest, context: PatientViewContext) -> Resolution:
         token = request.fhirAuthorization.access_token if request.fhirAuthorization else None
-        return self.resolver.resolve(self.templates, context.model_dump(), request.prefetch,
-                                     request.fhirServer, token or None)
+        # The context as sent, with the validated ids (patientId without a "Patient/" prefix); a
+        # model_dump would copy the whole draftOrders Bundle to fill two template tokens.
+        values = {**request.context, "patientId": context.patientId, "userId": context.userId}
+        return self.resolver.resolve(self.templates, values, request.prefetch, request.fhirServer, token or None)
 
     def cards(self, findings: list[Finding], data: HookData,
               source_url: str | None) -> list[tuple[Finding, dict[str, Any]]]:
@@ -119,7 +121,8 @@ def parse_request(payload: Any, service: Service) -> tuple[HookRequest, PatientV
 
 def hook_data(request: HookRequest, context: PatientViewContext, resolution: Resolution) -> HookData:
     draft_bundle = getattr(context, "draftOrders", None)
-    drafts = tuple(resources_in(draft_bundle.model_dump())) if draft_bundle is not None else ()
+    entries = [] if draft_bundle is None else draft_bundle.entry
+    drafts = tuple(resources_in({"resourceType": "Bundle", "entry": entries}))
     return HookData(hook=request.hook, patient_id=context.patientId, draft_orders=drafts,
                     selections=frozenset(getattr(context, "selections", ()) or ()), prefetch=resolution.values)
 
