@@ -17,6 +17,7 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 from flask import Flask, Response, g, has_request_context, request
 
 from cards.ids import new_hex_id
@@ -44,7 +45,11 @@ class JsonFormatter(logging.Formatter):
         line.update({k: v for k, v in vars(record).items() if k not in STANDARD and not k.startswith("_")})
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
-        return redact(json.dumps(line, default=str, ensure_ascii=False))
+        try:
+            text = orjson.dumps(line, default=str).decode()
+        except orjson.JSONEncodeError:  # e.g. an integer beyond 64 bits
+            text = json.dumps(line, default=str, ensure_ascii=False)
+        return redact(text)
 
 
 class RequestIdFilter(logging.Filter):

@@ -170,3 +170,16 @@ def test_redaction(text: str, masked: str) -> None:
     from cds_service.logs import redact
 
     assert redact(text) == masked
+
+
+def test_a_line_with_values_json_cannot_hold_natively_is_still_one_json_object(
+        capsys: pytest.CaptureFixture[str], settings: dict[str, Any]) -> None:
+    import logging
+    from datetime import date
+
+    create_app(settings)
+    capsys.readouterr()
+    logging.getLogger("somewhere").warning("odd values", extra={"big": 2**70, "day": date(2026, 11, 23),
+                                                                "who": "Müller"})
+    [line] = [entry for entry in log_lines(capsys.readouterr().err) if entry["message"] == "odd values"]
+    assert (line["big"], line["day"], line["who"]) == (2**70, "2026-11-23", "Müller")
