@@ -70,7 +70,6 @@ cards = Table(
     Column("suggestion_uuids", JSON, nullable=False),
     Column("received_at", DateTime(), nullable=False),  # the call's, so charts need no join
     Index("ix_audit_card_call", "call_id"),
-    Index("ix_audit_card_criterion_received", "criterion_id", "received_at"),
     Index("ix_audit_card_received", "received_at"),
 )
 

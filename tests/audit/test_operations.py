@@ -64,8 +64,8 @@ def test_db_upgrade_brings_an_empty_database_to_the_head_revision(
     code, out, _ = cli(monkeypatch, capsys, audit_settings, "db", "upgrade")
     engine = database.make_engine(audit_settings["database_url"])
     try:
-        assert code == 0 and database.current_revision(engine) == database.head_revision(engine) == "0001"
-        assert "schema revision: 0001" in out
+        assert code == 0 and database.current_revision(engine) == database.head_revision(engine) == "0002"
+        assert "schema revision: 0002" in out
         assert cli(monkeypatch, capsys, audit_settings, "db", "upgrade")[0] == 0  # idempotent
     finally:
         engine.dispose()
@@ -156,3 +156,20 @@ def test_prune_removes_old_records_and_captures_by_retention(
     assert code == 0 and json.loads(out) == {"captures": 2, "cards": 2, "feedback": 2, "calls": 1}
     repository = app.extensions["cds"].store.reader()
     assert (repository.count(calls), repository.count(cards), repository.count(captures)) == (3, 2, 1)
+
+
+def test_migrations_build_exactly_the_tables_the_models_describe(
+        audit_settings: dict[str, Any], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from cds_service.audit.models import metadata
+
+    assert cli(monkeypatch, capsys, audit_settings, "db", "upgrade")[0] == 0
+    engine = database.make_engine(audit_settings["database_url"])
+    try:
+        with engine.connect() as db:
+            differences = compare_metadata(MigrationContext.configure(db), metadata)
+        assert differences == []
+    finally:
+        engine.dispose()
