@@ -29,7 +29,7 @@ def install_cors(app: Flask, allowed_origins: list[str]) -> None:
 
     @app.after_request
     def cors_headers(response: Response) -> Response:
-        response.vary.add("Origin")
+        _vary_on_origin(response)
         origin = request.headers.get("Origin")
         if not origin or not (any_origin or origin in allowed):
             return response
@@ -40,3 +40,13 @@ def install_cors(app: Flask, allowed_origins: list[str]) -> None:
             response.headers["Access-Control-Allow-Headers"] = ALLOW_HEADERS
             response.headers["Access-Control-Max-Age"] = MAX_AGE_SECONDS
         return response
+
+
+def _vary_on_origin(response: Response) -> None:
+    """`Vary: Origin` added to what the response varies on (`response.vary.add`, without building a
+    header set on every response)."""
+    vary = response.headers.get("Vary")
+    if not vary:
+        response.headers["Vary"] = "Origin"
+    elif "origin" not in {token.strip().lower() for token in vary.split(",")}:
+        response.headers["Vary"] = f"{vary}, Origin"

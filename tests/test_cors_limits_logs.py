@@ -183,3 +183,19 @@ def test_a_line_with_values_json_cannot_hold_natively_is_still_one_json_object(
                                                                 "who": "Müller"})
     [line] = [entry for entry in log_lines(capsys.readouterr().err) if entry["message"] == "odd values"]
     assert (line["big"], line["day"], line["who"]) == (2**70, "2026-11-23", "Müller")
+
+
+@pytest.mark.parametrize(("before", "after"), [
+    (None, "Origin"), ("Accept-Encoding", "Accept-Encoding, Origin"),
+    ("accept-encoding, origin", "accept-encoding, origin"), ("X-Origin-Hint", "X-Origin-Hint, Origin"),
+])
+def test_vary_names_origin_once(before: str | None, after: str) -> None:
+    from flask import Response
+
+    from cds_service.cors import _vary_on_origin
+
+    response = Response()
+    if before:
+        response.headers["Vary"] = before
+    _vary_on_origin(response)
+    assert response.headers["Vary"] == after
