@@ -38,8 +38,8 @@ def build_action(fix: Fix, description: str, drafts: Mapping[str, dict[str, Any]
                  subject_ref: str, parsed: dict[str, Any] | None = None) -> dict[str, Any] | None:
     """The action for one fix, or None when the fix cannot be expressed on this order.
 
-    `parsed`, when given, remembers each draft's parsed model by reference across the fixes of one call
-    (several suggestions often edit the same draft order).
+    `parsed`, when given, remembers each draft's parsed model and serialized JSON by reference across
+    the fixes of one call (several suggestions often edit the same draft order, each its own copy).
     """
     if fix.action == "update":
         ref = fix.target_ref or ""
@@ -48,9 +48,9 @@ def build_action(fix: Fix, description: str, drafts: Mapping[str, dict[str, Any]
             return None
         parsed = {} if parsed is None else parsed
         if ref not in parsed:
-            parsed[ref] = parse(original, subject_ref)
-        request = parsed[ref]
-        edited = json_copy(original)
+            parsed[ref] = (parse(original, subject_ref), _serialized(original))
+        request, serialized = parsed[ref]
+        edited = copy.deepcopy(original) if serialized is None else orjson.loads(serialized)
         for change, value in fix.change.items():
             editor = EDITORS.get(change)
             if request is None or editor is None or not editor(edited, request, value):
@@ -61,6 +61,14 @@ def build_action(fix: Fix, description: str, drafts: Mapping[str, dict[str, Any]
     if fix.action == "create":
         return create_action(fix, description, subject_ref)
     return None
+
+
+def _serialized(value: dict[str, Any]) -> bytes | None:
+    """JSON bytes to copy `value` from (None when orjson cannot write it: an integer beyond 64 bits)."""
+    try:
+        return orjson.dumps(value)
+    except orjson.JSONEncodeError:
+        return None
 
 
 def json_copy(value: dict[str, Any]) -> dict[str, Any]:

@@ -26,3 +26,13 @@ def test_a_shared_parse_memo_gives_the_same_actions_and_leaves_the_draft_alone()
     assert shared[0]["resource"] is not shared[1]["resource"]  # each suggestion carries its own copy
     assert list(memo) == ["ServiceRequest/pt-1"]
     assert draft == before
+
+
+def test_a_draft_with_an_integer_beyond_64_bits_is_still_copied_and_edited() -> None:
+    draft = {**pt_order("pt-1", **weekly(4, 2)), "localSequence": 2**70}  # a member no criterion reads
+    action = build_action(Fix(action="update", target_ref="ServiceRequest/pt-1", change={"program_weeks": 13}),
+                          "d", {"ServiceRequest/pt-1": draft}, SUBJECT, {})
+    assert action is not None
+    assert action["resource"]["localSequence"] == 2**70
+    assert action["resource"]["occurrenceTiming"]["repeat"]["boundsDuration"]["value"] == 13
+    assert draft["occurrenceTiming"]["repeat"]["boundsDuration"]["value"] == 4
