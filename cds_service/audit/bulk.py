@@ -8,8 +8,10 @@ they are and JSON through psycopg's `Json`. The SQL is built once per table from
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
+from itertools import chain
 from typing import Any
 
 import orjson
@@ -23,7 +25,11 @@ def json_text(value: Any) -> str:
 
 
 def _sqlite_datetime(value: datetime | None) -> str | None:
-    return None if value is None else value.strftime("%Y-%m-%d %H:%M:%S.%f")
+    if value is None:
+        return None
+    if value.tzinfo is None:  # the audit's naive UTC times: isoformat writes them as strftime would, faster
+        return value.isoformat(" ", "microseconds")
+    return value.strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
 def _sqlite_date(value: date | None) -> str | None:
@@ -53,18 +59,27 @@ class BulkInsert:
         self.one = f"({', '.join(mark for _ in self.columns)})"
         self.tail = f" ON CONFLICT ({conflict_key}) DO NOTHING"
         self.per_statement = 999 // len(self.columns) if self.sqlite else 1
-        self.converters: list[Convert] = [_converter(c.type, self.sqlite) for c in self.columns]
+        getter = operator.itemgetter(*(c.name for c in self.columns))  # a row's values in column order
+        self._pick: Callable[[Mapping[str, Any]], Any] = getter if len(self.columns) > 1 else lambda r: (getter(r),)
+        converters = [_converter(c.type, self.sqlite) for c in self.columns]
+        self._converted = [(i, f) for i, f in enumerate(converters) if f is not _same]
         self._sql: dict[int, str] = {}
 
     def run(self, db: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
-        pairs = list(zip(self.converters, [c.name for c in self.columns], strict=True))
+        values = [self._values(row) for row in rows]
         if not self.sqlite:
-            if rows:
-                db.exec_driver_sql(self._statement(1), [tuple(f(row[n]) for f, n in pairs) for row in rows])
+            if values:
+                db.exec_driver_sql(self._statement(1), values)
             return
-        for start in range(0, len(rows), self.per_statement):
-            chunk = rows[start:start + self.per_statement]
-            db.exec_driver_sql(self._statement(len(chunk)), tuple(f(row[n]) for row in chunk for f, n in pairs))
+        for start in range(0, len(values), self.per_statement):
+            chunk = values[start:start + self.per_statement]
+            db.exec_driver_sql(self._statement(len(chunk)), tuple(chain.from_iterable(chunk)))
+
+    def _values(self, row: Mapping[str, Any]) -> tuple[Any, ...]:
+        values = list(self._pick(row))
+        for i, convert in self._converted:
+            values[i] = convert(values[i])
+        return tuple(values)
 
     def _statement(self, count: int) -> str:
         if count not in self._sql:

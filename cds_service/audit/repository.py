@@ -12,7 +12,7 @@ from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Insert, Table, delete, func, select, text, update
+from sqlalchemy import Connection, Engine, Insert, Table, delete, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
 from cds_service.audit.bulk import BulkInsert
@@ -47,8 +47,8 @@ class AuditRepository:
 
     def _write_chunk(self, db: Connection, records: list[CallRecord], refresh_feedback: bool) -> int:
         def ids_of(chosen: list[CallRecord]) -> dict[str, int]:
-            query = select(calls.c.record_id, calls.c.id).where(calls.c.record_id.in_([r.record_id for r in chosen]))
-            return {record_id: call_id for record_id, call_id in db.execute(query)}
+            head = "SELECT record_id, id FROM audit_call WHERE record_id"
+            return dict(self._rows_in(db, head, [r.record_id for r in chosen]))
 
         stored = ids_of(records)
         new = [r for r in records if r.record_id not in stored]
@@ -64,9 +64,24 @@ class AuditRepository:
         if refresh_feedback:  # feedback that reached the database before its (write-behind) call
             uuids = [c.uuid for r in new for c in r.cards]
             if uuids:
-                db.execute(update(feedback).where(feedback.c.card_uuid.in_(uuids), feedback.c.card_known.is_(False))
-                           .values(card_known=True))
+                known = "1" if self._dialect is sqlite else "true"
+                self._rows_in(db, f"UPDATE audit_feedback SET card_known = {known} WHERE card_known <> {known} "
+                                  "AND card_uuid", uuids, fetch=False)
         return len(new)
+
+    def _rows_in(self, db: Connection, head: str, values: list[str], fetch: bool = True) -> list[Any]:
+        """`head` (a statement ending in a column) completed with `IN (values)`, in groups of CHUNK values
+        (written in the driver's own SQL: SQLAlchemy compiled each long IN list anew)."""
+        rows: list[Any] = []
+        for start in range(0, len(values), CHUNK):
+            group = values[start:start + CHUNK]
+            if self._dialect is sqlite:
+                result = db.exec_driver_sql(f"{head} IN ({', '.join('?' * len(group))})", tuple(group))
+            else:
+                result = db.exec_driver_sql(f"{head} = ANY(%s)", (group,))
+            if fetch:
+                rows.extend(tuple(row) for row in result)
+        return rows
 
     def write_feedback(self, items: list[FeedbackRecord]) -> int:
         """Store the feedback items not stored yet; returns how many were new."""
