@@ -66,8 +66,9 @@ class Pipeline:
             outcome.replay_input = {"hook": request.hook, "hookInstance": request.hookInstance,
                                     "context": request.context, "prefetch": resolution.values}
             outcome.evaluation = evaluate(build_facts(data, as_of), self.guideline)
-            outcome.rendered = self.cards(outcome.evaluation.findings, data, source_url)
-            outcome.silent_rendered = self.cards(outcome.evaluation.silent, data, source_url)
+            edits = DraftEdits(data)
+            outcome.rendered = self.cards(outcome.evaluation.findings, edits, source_url)
+            outcome.silent_rendered = self.cards(outcome.evaluation.silent, edits, source_url)
             # Clean by construction (no walk over the answer): cards come from validated config, and
             # suggestions edit copies of the draft orders cleaned below (tests/test_response_hygiene.py).
             outcome.body = {"cards": [card for _, card in outcome.rendered]}
@@ -84,16 +85,23 @@ class Pipeline:
         values = {**request.context, "patientId": context.patientId, "userId": context.userId}
         return self.resolver.resolve(self.templates, values, request.prefetch, request.fhirServer, token or None)
 
-    def cards(self, findings: list[Finding], data: HookData,
+    def cards(self, findings: list[Finding], edits: DraftEdits,
               source_url: str | None) -> list[tuple[Finding, dict[str, Any]]]:
-        # A suggestion carries a whole draft order: null and empty members go once here, not per copy.
-        drafts = {ref_of(r): without_empty(r) for r in data.draft_orders}
-        parsed: dict[str, Any] = {}  # each draft parsed once, however many suggestions edit it
+        return [(f, render_card(f, self.guideline, edits.action, source_url)) for f in findings]
 
-        def action(fix: Fix, description: str) -> dict[str, Any] | None:
-            return build_action(fix, description, drafts, data.subject_ref, parsed)
 
-        return [(f, render_card(f, self.guideline, action, source_url)) for f in findings]
+class DraftEdits:
+    """The actions of one call's suggestions on its draft orders. A suggestion carries a whole draft
+    order: its null and empty members go once per call here, and each draft is parsed and serialized
+    once however many suggestions edit it."""
+
+    def __init__(self, data: HookData):
+        self.drafts = {ref_of(r): without_empty(r) for r in data.draft_orders}
+        self.subject_ref = data.subject_ref
+        self.memo: dict[str, Any] = {}
+
+    def action(self, fix: Fix, description: str) -> dict[str, Any] | None:
+        return build_action(fix, description, self.drafts, self.subject_ref, self.memo)
 
 
 def find_service(service_id: str) -> Service:
