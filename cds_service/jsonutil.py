@@ -6,11 +6,16 @@ from typing import Any
 
 import orjson
 
+from fhir_mappings.json_hygiene import without_empty
+
 # For nesting_exceeds: brackets as "(" and ")", kept with the quotes around strings.
 _PARENS = bytes.maketrans(b"[]{}", b"()()")
 _NOT_STRUCTURE = bytes(c for c in range(256) if c not in b'[]{}"')
 # Above this many backslashes, escapes are removed by two `replace` scans instead of a loop over them.
 ESCAPES_LOOPED_AT_MOST = 4096
+
+
+__all__ = ["InvalidJson", "dumps", "loads", "nesting_exceeds", "without_empty"]
 
 
 class InvalidJson(ValueError):
@@ -71,37 +76,3 @@ def _without_escapes(data: bytes) -> bytes:
 
 def dumps(value: Any) -> bytes:
     return orjson.dumps(value)
-
-
-def without_empty(value: Any) -> Any:
-    """Drop None, "", [] and {} members recursively (CDS Hooks 'Use of JSON'); in arrays, only None."""
-    if isinstance(value, dict):
-        return _dict_without_empty(value)
-    if isinstance(value, list):
-        return _list_without_empty(value)
-    return value
-
-
-def _dict_without_empty(value: dict[Any, Any]) -> dict[Any, Any]:
-    out = {}
-    for key, item in value.items():
-        if isinstance(item, str):
-            if not item:
-                continue
-        elif isinstance(item, dict):
-            item = _dict_without_empty(item)
-            if not item:
-                continue
-        elif isinstance(item, list):
-            item = _list_without_empty(item)
-            if not item:
-                continue
-        elif item is None or item == "":
-            continue
-        out[key] = item
-    return out
-
-
-def _list_without_empty(value: list[Any]) -> list[Any]:
-    return [_dict_without_empty(v) if isinstance(v, dict) else _list_without_empty(v) if isinstance(v, list) else v
-            for v in value if v is not None]

@@ -27,6 +27,8 @@ from fhir.resources.R4B.resource import Resource
 from fhir.resources.R4B.servicerequest import ServiceRequest
 from pydantic import BaseModel, ValidationError
 
+from fhir_mappings.json_hygiene import without_empty
+
 log = logging.getLogger(__name__)
 Model = TypeVar("Model", bound=BaseModel)
 
@@ -209,6 +211,9 @@ def _element_fields(model: type[BaseModel]) -> dict[str, type[BaseModel]]:
 def _repair(data: dict[str, Any], error: Exception, subject_ref: str | None) -> dict[str, Any] | None:
     if not isinstance(error, ValidationError):
         return None
+    cleaned = without_empty(data)
+    if cleaned != data:  # FHIR has no null or empty values: read the resource without them
+        return cleaned  # type: ignore[no-any-return]
     repaired = dict(data)
     neutral = NEUTRAL_REQUIRED.get(str(data.get("resourceType")), {})
     changed = False

@@ -60,3 +60,14 @@ def test_by_type_groups_resources_keeping_their_order() -> None:
     groups = p.by_type([first, pat, order, second])
     assert groups == {"Observation": [first, second], "Patient": [pat], "ServiceRequest": [order]}
     assert groups["Observation"][0] is first
+
+
+def test_null_and_empty_values_are_read_as_absent() -> None:
+    """FHIR JSON has no null or empty values; EHRs send them anyway (`"display": ""`, `"extension": [null]`).
+    The resource is read as if they were not there, not refused."""
+    clean = b.pt_order("pt-1", **b.weekly(4, 2))
+    messy = {**clean, "requester": {"reference": "Practitioner/pr-1", "display": ""}, "extension": [None],
+             "note": [], "performer": None, "meta": {}}
+    parsed = p.parse(messy, SUBJECT)
+    assert isinstance(parsed, ServiceRequest)
+    assert parsed == ServiceRequest.model_validate({**clean, "requester": {"reference": "Practitioner/pr-1"}})

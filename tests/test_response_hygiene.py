@@ -46,7 +46,8 @@ def test_every_example_and_scenario_answer_is_clean(path: Path, settings: dict[s
 def test_nulls_and_empty_members_of_a_draft_order_are_left_out_of_its_suggested_update(
         client: FlaskClient) -> None:
     draft = pt_order("pt-1", **weekly(4, 2))
-    draft.update({"note": [], "performer": None, "meta": {}, "requester": {"reference": "Practitioner/pr-1"}})
+    draft.update({"note": [], "performer": None, "meta": {}, "extension": [None],
+                  "requester": {"reference": "Practitioner/pr-1", "display": ""}})
     draft["occurrenceTiming"]["repeat"]["offset"] = None
     body = client.post(SIGN, json=hook_request("order-sign", [draft])).get_json()
     assert_clean(body)
@@ -54,7 +55,8 @@ def test_nulls_and_empty_members_of_a_draft_order_are_left_out_of_its_suggested_
     assert resource["id"] == "pt-1" and resource["code"] == draft["code"]
     assert resource["requester"] == {"reference": "Practitioner/pr-1"}
     assert "offset" not in resource["occurrenceTiming"]["repeat"]
-    for member in ("note", "performer", "meta"):
+    assert [c["source"]["topic"]["code"] for c in body["cards"]] == ["HAM-01", "HAM-02"]  # the draft was read
+    for member in ("note", "performer", "meta", "extension"):
         assert member not in resource
 
 
