@@ -70,7 +70,7 @@ class Pipeline:
             outcome.rendered = self.cards(outcome.evaluation.findings, edits, source_url)
             outcome.silent_rendered = self.cards(outcome.evaluation.silent, edits, source_url)
             # Clean by construction (no walk over the answer): cards come from validated config, and
-            # suggestions edit copies of the draft orders cleaned below (tests/test_response_hygiene.py).
+            # suggestions edit copies of draft orders cleaned by DraftEdits (tests/test_response_hygiene.py).
             outcome.body = {"cards": [card for _, card in outcome.rendered]}
         except ServiceError as exc:
             outcome.status = exc.status
