@@ -22,6 +22,7 @@ from tests.jwt_helpers import (
     SIGN_PATH,
     SIGN_URL,
     SigningKey,
+    b64,
     bearer,
     claims,
     hand_made,
@@ -279,3 +280,28 @@ def test_replay_across_two_app_instances_sharing_one_database(auth_settings: dic
     assert call(first.test_client(), token).status_code == 200
     assert_refused(call(second.test_client(), token))
     assert_refused(call(first.test_client(), token))
+
+
+def test_unverified_parts_read_header_and_claims_as_pyjwt_does(es_key: SigningKey, rs_key: SigningKey) -> None:
+    import jwt as pyjwt
+
+    from cds_service.auth.verify import unverified_parts
+
+    for key in (es_key, rs_key):
+        token = mint(key)
+        header, claims = unverified_parts(token)
+        assert header == pyjwt.get_unverified_header(token)
+        assert claims == pyjwt.decode(token, options={"verify_signature": False})
+
+
+@pytest.mark.parametrize(("token", "reason"), [
+    ("garbage", "not a JWT"), ("a.b", "not a JWT"), ("a.b.c.d", "not a JWT"),
+    (f"{b64({'alg': 'ES384'})}.{b64([1, 2])}.sig", "not a JWT"),       # claims not an object
+    (f"{b64({'alg': 'ES384'})}.bm90IGpzb24.sig", "not a JWT"),         # claims not JSON
+    (f"{b64({'alg': 'ES384'})}.{b64({'sub': 'x'})}.sig", "no iss claim"),
+])
+def test_unverified_parts_refuse_what_is_not_a_jwt(token: str, reason: str) -> None:
+    from cds_service.auth.verify import AuthFailed, unverified_parts
+
+    with pytest.raises(AuthFailed, match=reason):
+        unverified_parts(token)
