@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -105,9 +106,38 @@ def test_authentication_is_on_by_default_and_needs_an_issuer(settings: dict[str,
         create_app(defaults)
 
 
-def test_replay_guard_lives_in_the_audit_database_whatever_its_engine(auth_settings: dict[str, Any]) -> None:
+def test_replay_guard_is_the_audit_store_whatever_its_engine(auth_settings: dict[str, Any]) -> None:
     app = create_app({**auth_settings, "database_url": "postgresql://cds@127.0.0.1/cds"})  # connects on use
     assert app.extensions["cds_auth"]._replay() is app.extensions["cds"].store
+
+
+def test_with_sqlite_the_jtis_live_in_their_own_file_and_never_wait_for_the_audit_writer(tmp_path: Path) -> None:
+    import sqlite3
+    import threading
+
+    from cds_service.audit.recorder import AuditTrail, replay_file_beside
+    from cds_service.audit.spool import Spool
+
+    database = tmp_path / "cds.sqlite3"
+    assert replay_file_beside(f"sqlite:///{database}") == tmp_path / "cds-replay.sqlite3"
+    assert replay_file_beside("postgresql+psycopg://cds@127.0.0.1/cds") is None
+    assert replay_file_beside("sqlite://") is None  # in memory
+    store = AuditTrail(f"sqlite:///{database}", Spool(tmp_path / "audit-spool.jsonl"), 1.0, migrate=True)
+    other_worker = AuditTrail(f"sqlite:///{database}", Spool(tmp_path / "audit-spool.jsonl"), 1.0, migrate=True)
+    store.repository  # noqa: B018 - creates the audit tables
+    holder = sqlite3.connect(database, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # the audit database's one write lock, as the writer thread holds it
+    answers: list[bool] = []
+    check = threading.Thread(target=lambda: answers.extend([store.remember(ISS, "jti-1", time.time() + 300),
+                                                            other_worker.remember(ISS, "jti-1", time.time() + 300)]))
+    check.start()
+    check.join(timeout=5)
+    holder.execute("ROLLBACK")
+    assert answers == [True, False]  # answered while the lock was held; the other worker refuses the replay
+    with sqlite3.connect(database) as db:
+        assert db.execute("SELECT count(*) FROM auth_replay").fetchone() == (0,)
+    store.close()
+    other_worker.close()
 
 
 def test_auth_off_logs_a_loud_warning(settings: dict[str, Any], caplog: pytest.LogCaptureFixture) -> None:
