@@ -258,8 +258,8 @@ class AuditTrail:
 
         With the embedded SQLite store the jtis live in a SQLite file of their own beside the audit
         database: SQLite has one writer at a time, and a check made in the audit database waited for the
-        writer thread's batch commits (p99 of an authenticated in-process call 10 ms; 5 ms now). With PostgreSQL
-        they live in the audit database, shared by every instance. While that database is unreachable
+        writer thread's batch commits (an authenticated in-process call's p99 was 10 ms, now 5 ms). With
+        PostgreSQL they live in the audit database, shared by every instance. While that database is unreachable
         the check falls back to a SQLite file beside the spool, shared by this host's workers, so calls
         keep being answered and a token still works once; jtis seen there stay refused after the
         database is back, for their tokens' lifetime."""
