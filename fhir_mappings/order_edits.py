@@ -50,7 +50,7 @@ def build_action(fix: Fix, description: str, drafts: Mapping[str, dict[str, Any]
         if ref not in parsed:
             parsed[ref] = (parse(original, subject_ref), _serialized(original))
         request, serialized = parsed[ref]
-        edited = copy.deepcopy(original) if serialized is None else orjson.loads(serialized)
+        edited = _copy_of(original, serialized)
         for change, value in fix.change.items():
             editor = EDITORS.get(change)
             if request is None or editor is None or not editor(edited, request, value):
@@ -71,12 +71,14 @@ def _serialized(value: dict[str, Any]) -> bytes | None:
         return None
 
 
+def _copy_of(value: dict[str, Any], serialized: bytes | None) -> dict[str, Any]:
+    """A deep copy of `value` from its JSON bytes (copy.deepcopy when orjson could not write them)."""
+    return copy.deepcopy(value) if serialized is None else orjson.loads(serialized)  # type: ignore[no-any-return]
+
+
 def json_copy(value: dict[str, Any]) -> dict[str, Any]:
     """A deep copy of JSON data; orjson's round trip is several times faster than copy.deepcopy."""
-    try:
-        return orjson.loads(orjson.dumps(value))  # type: ignore[no-any-return]
-    except orjson.JSONEncodeError:  # an integer beyond 64 bits
-        return copy.deepcopy(value)
+    return _copy_of(value, _serialized(value))
 
 
 ORDER_TEMPLATES_FILE = Path(__file__).with_name("order_templates.json")
