@@ -8,8 +8,11 @@ the package (`migrations/`), configured in code so `hamstring-cds db upgrade` wo
 
 from __future__ import annotations
 
+import fcntl
 import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +28,7 @@ from cds_service.audit.bulk import json_text
 MIGRATIONS = Path(__file__).with_name("migrations")
 CONNECT_TIMEOUT_SECONDS = 2
 _MIGRATING = threading.Lock()
+MIGRATION_LOCK_KEY = 0x68616D73  # pg_advisory_xact_lock key of the audit migrations ("hams")
 
 
 def normalize_url(url: str) -> str:
@@ -80,12 +84,38 @@ def current_revision(engine: Engine) -> str | None:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema to `revision`; a database already there is only checked (cheap). One at a
-    time per process: Alembic's `context` and `op` are process-wide."""
+    """Bring the schema to `revision`; a database already there is only checked (cheap).
+
+    One migration at a time, whoever runs it: threads of a process (Alembic's `context` and `op` are
+    process-wide), and processes too (gunicorn workers finding a new or older database on their first
+    record, `db upgrade` beside a running service): a file lock beside a SQLite database, a
+    transaction-scoped advisory lock on PostgreSQL. The revision is read again once the lock is held,
+    so the processes that waited find the work done instead of repeating it ("table already exists").
+    """
     with _MIGRATING:
         if revision == "head" and current_revision(engine) == head_revision(engine):
             return
         config = alembic_config(engine)
-        with engine.begin() as connection:
+        with _sqlite_file_lock(engine), engine.begin() as connection:
+            if engine.dialect.name == "postgresql":
+                connection.exec_driver_sql("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK_KEY,))
+            if revision == "head" and (MigrationContext.configure(connection).get_current_revision()
+                                       == head_revision(engine)):
+                return
             config.attributes["connection"] = connection
             command.upgrade(config, revision)
+
+
+@contextmanager
+def _sqlite_file_lock(engine: Engine) -> Iterator[None]:
+    """An exclusive lock on `<database>.migrate.lock` for a SQLite file database; nothing otherwise."""
+    name = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not name or name == ":memory:" or name.startswith("file:"):
+        yield
+        return
+    with open(f"{name}.migrate.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import multiprocessing
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -173,3 +174,34 @@ def test_migrations_build_exactly_the_tables_the_models_describe(
         assert differences == []
     finally:
         engine.dispose()
+
+
+def _upgrade_after(url: str, barrier: Any, results: Any) -> None:
+    """In a worker process: wait for the others, then bring the database to head (as a worker that
+    finds an unmigrated database does on its first record)."""
+    engine = database.make_engine(url)
+    try:
+        barrier.wait(timeout=30)
+        database.upgrade(engine)
+        results.put(("ok", database.current_revision(engine)))
+    except Exception as exc:  # noqa: BLE001 - reported to the test
+        results.put(("error", f"{type(exc).__name__}: {exc}"[:300]))
+    finally:
+        engine.dispose()
+
+
+def test_workers_migrating_a_new_database_at_once_all_succeed(database_url: str) -> None:
+    """Several processes (gunicorn workers, a `db upgrade` beside `serve`) finding the same empty
+    database: one migrates, the others wait for it and find the schema at head; none fails with
+    'table already exists' (its audit batch would go to the spool with an error in the log)."""
+    context = multiprocessing.get_context("spawn")
+    processes_count = 4
+    barrier, results = context.Barrier(processes_count), context.Queue()
+    processes = [context.Process(target=_upgrade_after, args=(database_url, barrier, results))
+                 for _ in range(processes_count)]
+    for process in processes:
+        process.start()
+    outcomes = [results.get(timeout=60) for _ in processes]
+    for process in processes:
+        process.join(30)
+    assert outcomes == [("ok", "0002")] * processes_count
