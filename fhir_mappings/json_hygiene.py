@@ -1,5 +1,11 @@
 """FHIR JSON has no null and no empty value (string, array or object), and a CDS Hooks answer has no
-null or empty optional member: `without_empty` drops them, recursively.
+null or empty optional member: `without_empty` drops them, recursively, array items included.
+
+The one place FHIR wants a null is a repeating primitive whose extensions sit in the `_name` sibling
+array: the two arrays line up by position, and a null holds the place of a value that only has an
+extension (`"given": ["Jo", null], "_given": [null, {"extension": [...]}]`). Such pairs are cleaned
+together: a position goes when both its value and its extension are empty, so what stays keeps its
+extension.
 
 Used on draft orders before suggestions copy them (cds_service.pipeline) and to read a resource that
 fails validation only because of such members (fhir_mappings.parse).
@@ -11,7 +17,8 @@ from typing import Any
 
 
 def without_empty(value: Any) -> Any:
-    """Drop None, "", [] and {} members recursively (CDS Hooks 'Use of JSON'); in arrays, only None."""
+    """Drop None, "", [] and {} members and array items recursively (CDS Hooks 'Use of JSON');
+    `name`/`_name` primitive arrays stay aligned."""
     if isinstance(value, dict):
         return _dict_without_empty(value)
     if isinstance(value, list):
@@ -30,15 +37,53 @@ def _dict_without_empty(value: dict[Any, Any]) -> dict[Any, Any]:
             if not item:
                 continue
         elif isinstance(item, list):
+            if isinstance(key, str) and _paired(value, key):
+                continue  # the `name` and `_name` arrays are cleaned together, below
             item = _list_without_empty(item)
             if not item:
                 continue
-        elif item is None or item == "":
+        elif item is None:
             continue
         out[key] = item
+    for key in [k for k in value if isinstance(k, str) and not k.startswith("_") and _paired(value, k)]:
+        values, extensions = _aligned(value[key], value[f"_{key}"])
+        if any(v is not None for v in values) or any(e is not None for e in extensions):
+            out[key] = values
+        if any(e is not None for e in extensions):
+            out[f"_{key}"] = extensions
     return out
 
 
+def _paired(value: dict[Any, Any], key: str) -> bool:
+    """Whether `key` is one of a `name`/`_name` pair of arrays."""
+    name = key[1:] if key.startswith("_") else key
+    return isinstance(value.get(name), list) and isinstance(value.get(f"_{name}"), list)
+
+
+def _aligned(values: list[Any], extensions: list[Any]) -> tuple[list[Any], list[Any]]:
+    kept_values: list[Any] = []
+    kept_extensions: list[Any] = []
+    for i in range(max(len(values), len(extensions))):
+        item = values[i] if i < len(values) else None
+        extension = extensions[i] if i < len(extensions) else None
+        item = without_empty(item) if item not in ("", [], {}) else None
+        extension = _dict_without_empty(extension) or None if isinstance(extension, dict) else None
+        if item is None and extension is None:
+            continue
+        kept_values.append(item)
+        kept_extensions.append(extension)
+    return kept_values, kept_extensions
+
+
 def _list_without_empty(value: list[Any]) -> list[Any]:
-    return [_dict_without_empty(v) if isinstance(v, dict) else _list_without_empty(v) if isinstance(v, list) else v
-            for v in value if v is not None]
+    out = []
+    for item in value:
+        if isinstance(item, dict):
+            item = _dict_without_empty(item)
+        elif isinstance(item, list):
+            item = _list_without_empty(item)
+        elif item is None or item == "":
+            continue
+        if item or item is False or item == 0:
+            out.append(item)
+    return out

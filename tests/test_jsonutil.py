@@ -55,18 +55,46 @@ def test_deep_body_among_escaped_quotes_is_found() -> None:
     assert not nesting_exceeds(raw, 13)
 
 
-def test_without_empty_drops_empty_members_everywhere_but_keeps_array_items() -> None:
+def test_without_empty_drops_empty_members_and_array_items_everywhere() -> None:
     value = {"a": None, "b": "", "c": [], "d": {}, "e": {"f": {"g": None}}, "h": [None, None],
-             "i": [None, "", {}, [], {"j": ""}, 0, False], "k": 0, "l": False, "m": 0.0, "n": "x"}
-    assert without_empty(value) == {"i": ["", {}, [], {}, 0, False], "k": 0, "l": False, "m": 0.0, "n": "x"}
-    assert without_empty([None, {"a": None}]) == [{}]
+             "i": [None, "", {}, [], {"j": ""}, [None], 0, False], "k": 0, "l": False, "m": 0.0, "n": "x"}
+    assert without_empty(value) == {"i": [0, False], "k": 0, "l": False, "m": 0.0, "n": "x"}
+    assert without_empty([None, {"a": None}, {"b": [{"c": ""}]}, {"d": 1}]) == [{"d": 1}]
     assert without_empty("") == ""
+
+
+def test_a_draft_order_with_an_emptied_coding_is_suggested_without_it() -> None:
+    draft = {"resourceType": "ServiceRequest", "reasonCode": [{"text": ""}],
+             "note": [{"text": "sprinter"}, {"text": ""}], "code": {"coding": [{"system": "", "code": ""}]}}
+    assert without_empty(draft) == {"resourceType": "ServiceRequest", "note": [{"text": "sprinter"}]}
+
+
+EXTENSION = {"extension": [{"url": "http://example.org/why", "valueString": "as discussed"}]}
+
+
+@pytest.mark.parametrize(("value", "cleaned"), [
+    # A value with an extension only keeps its null placeholder, and its extension stays at its position.
+    ({"given": ["Jo", None], "_given": [None, EXTENSION]}, {"given": ["Jo", None], "_given": [None, EXTENSION]}),
+    # Positions where both are empty go together, so the extension does not slide onto another value.
+    ({"given": [None, "Jo", "", "Al"], "_given": [None, None, {}, EXTENSION]},
+     {"given": ["Jo", "Al"], "_given": [None, EXTENSION]}),
+    # No extension left: the `_name` array goes and the values lose their placeholders.
+    ({"given": ["Jo", None], "_given": [None, {"extension": []}]}, {"given": ["Jo"]}),
+    ({"given": [None], "_given": [None]}, {}),
+    # Arrays of different lengths line up from the start.
+    ({"given": ["Jo"], "_given": [None, EXTENSION]}, {"given": ["Jo", None], "_given": [None, EXTENSION]}),
+    # A `_name` array alone is an ordinary array.
+    ({"_given": [None, EXTENSION]}, {"_given": [EXTENSION]}),
+])
+def test_primitive_arrays_and_their_extensions_stay_aligned(value: dict[str, Any], cleaned: dict[str, Any]) -> None:
+    assert without_empty(value) == cleaned
+    assert without_empty(cleaned) == cleaned
 
 
 @pytest.mark.parametrize("body", [
     {"cards": [{"summary": "s", "detail": 'a "quoted" null [] {} ""', "n": 0, "ok": False}]},
     {"cards": [{"summary": "s", "nested": [{"a": [1, {"b": "c"}]}]}]},
-    {"cards": [{"summary": "s", "items": ["", {}, [], 0]}]},  # empty array items are kept
+    {"cards": [{"summary": "s", "items": [0, False, 0.0, "0"]}]},  # falsy values are not empty
 ])
 def test_without_empty_of_a_clean_value_is_that_value(body: dict[str, Any]) -> None:
     assert without_empty(body) == body
@@ -74,7 +102,7 @@ def test_without_empty_of_a_clean_value_is_that_value(body: dict[str, Any]) -> N
 
 @pytest.mark.parametrize(("member", "cleaned"), [
     (None, None), ("", None), ([], None), ({}, None), ([None], None), ({"a": None}, None),
-    ({"a": [{"b": ""}]}, {"y": {"a": [{}]}}), ({"": 1}, {"y": {"": 1}}),
+    ({"a": [{"b": ""}]}, None), ({"a": [{}, {"b": 1}]}, {"y": {"a": [{"b": 1}]}}), ({"": 1}, {"y": {"": 1}}),
 ])
 def test_without_empty_finds_every_empty_member(member: Any, cleaned: Any) -> None:
     body = {"cards": [{"summary": "s", "x": {"y": member}}]}
