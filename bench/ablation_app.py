@@ -56,7 +56,7 @@ def create(variant: str, overrides: dict[str, Any] | None = None) -> Any:
     canned = state.pipeline.run("hamstring-rehab-order-sign", TYPICAL, state.today(), "http://127.0.0.1/criteria")
     assert canned.status == 200 and canned.body["cards"], "the benchmark body should produce cards"
 
-    def answer(service_id: str, payload: Any, as_of: Any, source_url: str | None = None) -> HookOutcome:
+    def answer(service_id: str, payload: Any, as_of: Any, source_url: str | None = None, **_: Any) -> HookOutcome:
         rendered = _fresh_ids(canned.rendered)
         return replace(canned, rendered=rendered, silent_rendered=_fresh_ids(canned.silent_rendered),
                        body={"cards": [card for _, card in rendered]})

@@ -52,7 +52,9 @@ class Pipeline:
     resolver: PrefetchResolver
     templates: dict[str, str]
 
-    def run(self, service_id: str, payload: Any, as_of: date, source_url: str | None = None) -> HookOutcome:
+    def run(self, service_id: str, payload: Any, as_of: date, source_url: str | None = None,
+            fhir_servers: frozenset[str] = frozenset()) -> HookOutcome:
+        """`fhir_servers`: the origins the caller's issuer may name as fhirServer (empty: any allowed)."""
         started = time.perf_counter()
         outcome = HookOutcome(status=200, body={}, service_id=service_id, as_of=as_of)
         try:
@@ -60,7 +62,7 @@ class Pipeline:
             request, context = parse_request(payload, service)
             outcome.hook_instance, outcome.hook = request.hookInstance, request.hook
             outcome.patient_id, outcome.user_id = context.patientId, context.userId
-            resolution = self.resolve(request, context)
+            resolution = self.resolve(request, context, fhir_servers)
             outcome.fetched = resolution.fetched
             data = hook_data(request, context, resolution)
             outcome.replay_input = {"hook": request.hook, "hookInstance": request.hookInstance,
@@ -78,12 +80,14 @@ class Pipeline:
         outcome.latency_ms = (time.perf_counter() - started) * 1000
         return outcome
 
-    def resolve(self, request: HookRequest, context: PatientViewContext) -> Resolution:
+    def resolve(self, request: HookRequest, context: PatientViewContext,
+                fhir_servers: frozenset[str] = frozenset()) -> Resolution:
         token = request.fhirAuthorization.access_token if request.fhirAuthorization else None
         # The context as sent, with the validated ids (patientId without a "Patient/" prefix); a
         # model_dump would copy the whole draftOrders Bundle to fill two template tokens.
         values = {**request.context, "patientId": context.patientId, "userId": context.userId}
-        return self.resolver.resolve(self.templates, values, request.prefetch, request.fhirServer, token or None)
+        return self.resolver.resolve(self.templates, values, request.prefetch, request.fhirServer, token or None,
+                                     fhir_servers)
 
     def cards(self, findings: list[Finding], edits: DraftEdits,
               source_url: str | None) -> list[tuple[Finding, dict[str, Any]]]:

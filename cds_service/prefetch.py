@@ -84,7 +84,9 @@ class PrefetchResolver:
         self.max_pages = max_pages
 
     def resolve(self, templates: dict[str, str], context: dict[str, Any], prefetch: dict[str, Any] | None,
-                fhir_server: str | None, token: str | None) -> Resolution:
+                fhir_server: str | None, token: str | None, narrowed_to: frozenset[str] = frozenset()) -> Resolution:
+        """The prefetch values, missing keys fetched from `fhir_server` (only when it is on the allow-list,
+        and among `narrowed_to` when that is given: the FHIR servers of the caller's issuer)."""
         provided = prefetch or {}
         resolution = Resolution(values={})
         jobs: dict[str, tuple[str | None, dict[str, Any] | None]] = {}
@@ -101,11 +103,11 @@ class PrefetchResolver:
                 jobs[key] = (urljoin(fhir_server.rstrip("/") + "/", rendered) if fhir_server and rendered
                              else None, None)
         if jobs:
-            self._run(jobs, fhir_server, token, resolution)
+            self._run(jobs, fhir_server, token, resolution, narrowed_to)
         return resolution
 
     def _run(self, jobs: dict[str, tuple[str | None, dict[str, Any] | None]], fhir_server: str | None,
-             token: str | None, resolution: Resolution) -> None:
+             token: str | None, resolution: Resolution, narrowed_to: frozenset[str] = frozenset()) -> None:
         deadline = time.monotonic() + self.budget_seconds
         failed: dict[str, str] = {}
         futures: dict[str, Future[Any]] = {}
@@ -116,6 +118,8 @@ class PrefetchResolver:
                 failed[key] = "prefetch is paged and its next link is not on fhirServer's origin"
             elif not self.client.is_allowed(url):
                 failed[key] = "not in prefetch and fhirServer is not on the allow-list"
+            elif narrowed_to and normalize_origin(url) not in narrowed_to:
+                failed[key] = "not in prefetch and fhirServer is not one of the FHIR servers of the token's issuer"
             else:
                 futures[key] = self.executor.submit(self._fetch_pages, url, token, deadline, first_page,
                                                     fhir_server or "", resolution.fetched.setdefault(key, []))

@@ -128,6 +128,18 @@ class Settings(BaseSettings):
                 raise ValueError(f"fhir_server_allowlist: {origin} refused ({why})")
         return self
 
+    @model_validator(mode="after")
+    def issuer_fhir_servers_are_allowed(self) -> Settings:
+        for issuer in self.auth.issuers:
+            for server in issuer.fhir_servers:
+                origin = normalize_origin(server)
+                if origin is None:
+                    raise ValueError(f"auth issuer {issuer.iss!r}: fhir_servers: not an http(s) origin: {server!r}")
+                if origin not in self.fhir_server_allowlist:
+                    raise ValueError(f"auth issuer {issuer.iss!r}: fhir_servers: {origin} is not on "
+                                     "fhir_server_allowlist (an issuer narrows the allow-list, never widens it)")
+        return self
+
     @field_validator("review_users")
     @classmethod
     def hashed_passwords_only(cls, value: dict[str, str]) -> dict[str, str]:

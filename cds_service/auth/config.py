@@ -35,6 +35,10 @@ class IssuerConfig(BaseModel):
                                    description="`jku` header values accepted for this issuer, compared exactly")
     tenants: list[str] = Field(default_factory=list,
                                description="When set, the `tenant` claim is required and must be one of these")
+    fhir_servers: list[str] = Field(
+        default_factory=list,
+        description="When set, the only FHIR server origins this issuer's EHR may name as `fhirServer`; each must "
+                    "be on fhir_server_allowlist (an issuer narrows the allow-list, never widens it)")
 
     @field_validator("jwks_url")
     @classmethod

@@ -45,6 +45,7 @@ class TrustedIssuer:
     keys: KeySet | None  # the out-of-band set; None when keys come only from an allowed jku
     allowed_jku: frozenset[str]
     tenants: frozenset[str]
+    fhir_servers: frozenset[str] = frozenset()  # origins; empty: any on the allow-list
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,7 @@ class Caller:
     jti: str
     kid: str
     tenant: str | None = None
+    fhir_servers: frozenset[str] = frozenset()  # the FHIR server origins it may name; empty: any allowed
 
 
 class Authenticator:
@@ -131,7 +133,8 @@ class Authenticator:
         expires_at = float(claims["exp"]) + self.settings.clock_skew_seconds
         if not self._replay().remember(iss, jti, expires_at):
             raise AuthFailed("jti already used (replay)", iss=iss, kid=kid, jti=jti)
-        return Caller(iss=iss, jti=jti, kid=kid, tenant=tenant if isinstance(tenant, str) else None)
+        return Caller(iss=iss, jti=jti, kid=kid, tenant=tenant if isinstance(tenant, str) else None,
+                      fhir_servers=issuer.fhir_servers)
 
 
 def bearer_token(authorization: str | None) -> str:

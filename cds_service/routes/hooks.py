@@ -19,7 +19,9 @@ bp.before_request(require_caller())
 def call_service(service_id: str) -> Response:
     current = state()
     payload = json_body()
-    outcome = current.pipeline.run(service_id, payload, as_of=current.today(), source_url=f"{base_url()}/criteria")
+    caller = g.get("caller")
+    outcome = current.pipeline.run(service_id, payload, as_of=current.today(), source_url=f"{base_url()}/criteria",
+                                   fhir_servers=caller.fhir_servers if caller else frozenset())
     g.hook_outcome = outcome
     return json_response(outcome.body, outcome.status)
 
