@@ -110,6 +110,13 @@ def order_sign(extra_observations: int = 0) -> dict[str, Any]:
     }
 
 
+def for_patient(body: dict[str, Any], number: int) -> bytes:
+    """`body` as the EHR would send it for another patient: the patient's id, every reference to it and
+    every resource id are its own (the codes, units and values are the same)."""
+    text = json.dumps(body).replace(PATIENT, f"bench-pat-{number}")
+    return text.replace('"id": "', f'"id": "p{number}-').encode()
+
+
 TYPICAL = order_sign()
 LARGE = order_sign(extra_observations=2000 - 8)
 
