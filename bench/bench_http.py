@@ -1,10 +1,14 @@
 """HTTP throughput of `hamstring-cds serve` against a bare Flask endpoint, same server, same workers.
 
 Run: python bench/bench_http.py [--seconds 10] [--rounds 3] [--connections 16] [--workers 2] [--threads 4]
+                                [--patients N]
 Needs `wrk` (Debian package). Traffic stays on 127.0.0.1. Both servers get the typical order-sign
 body over keep-alive connections; the bare endpoint returns the service's own response bytes, so the
 ratio is what the CDS logic costs on top of Flask + gunicorn. Both servers run side by side and are
 loaded in turns (service, bare, service, ...), so drift of the machine's speed hits both alike.
+By default every request is the same body (a patient the service has seen: its validated resources are
+reused); `--patients N` rotates N bodies of N different patients (bench.workloads.for_patient), more
+than the validated-resource cache holds, so every call is a patient the worker has not seen lately.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.workloads import TYPICAL  # noqa: E402
+from bench.workloads import TYPICAL, for_patient  # noqa: E402
 
 SERVICE = "/cds-services/hamstring-rehab-order-sign"
 LUA = """
@@ -35,6 +39,26 @@ wrk.headers["Content-Type"] = "application/json"
 local f = io.open("{body}", "rb")
 wrk.body = f:read("*a")
 f:close()
+"""
+# N bodies in turn; each wrk thread starts at its own place in the rotation.
+LUA_ROTATING = """
+local bodies, count, counter, threads = {{}}, {count}, 0, 0
+function setup(thread)
+  thread:set("id", threads)
+  threads = threads + 1
+end
+function init(args)
+  for k = 0, count - 1 do
+    local f = io.open("{folder}/" .. k .. ".json", "rb")
+    bodies[k] = f:read("*a")
+    f:close()
+  end
+  counter = id * 7919
+end
+function request()
+  counter = counter + 1
+  return wrk.format("POST", nil, {{["Content-Type"] = "application/json"}}, bodies[counter % count])
+end
 """
 
 
@@ -102,6 +126,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--patients", type=int, default=0, help="rotate bodies of this many different patients")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is not installed: apt-get install -y wrk")
@@ -110,6 +135,12 @@ def main() -> None:
     body_file.write_text(json.dumps(TYPICAL))
     script = work / "post.lua"
     script.write_text(LUA.format(body=body_file))
+    if args.patients:
+        folder = work / "patients"
+        folder.mkdir()
+        for number in range(args.patients):
+            (folder / f"{number}.json").write_bytes(for_patient(TYPICAL, number))
+        script.write_text(LUA_ROTATING.format(count=args.patients, folder=folder))
     env = {**os.environ, "CDS_AUTH_REQUIRED": "false", "CDS_INSTANCE_PATH": str(work / "instance")}
     port, bare_port = free_port(), free_port()
     service = start([sys.executable, "-m", "cds_service.cli", "serve", "--port", str(port),
@@ -136,7 +167,8 @@ def main() -> None:
             server.terminate()
             server.wait(10)
     print(f"workers={args.workers} threads={args.threads} connections={args.connections} "
-          f"seconds={args.seconds} rounds={args.rounds}")
+          f"seconds={args.seconds} rounds={args.rounds} "
+          + (f"patients={args.patients} (a different patient on each call)" if args.patients else "one body"))
     for index, (mine, bare) in enumerate(zip(ours, baseline, strict=True), 1):
         print(f"round {index}: service {mine['rps']:7.1f} req/s (p50 {mine['p50']:6.2f} ms, p99 {mine['p99']:6.2f} ms,"
               f" non-2xx {mine['non2xx']}, {mine['cpu_ms']:.2f} ms CPU per request), bare {bare['rps']:7.1f} req/s"
