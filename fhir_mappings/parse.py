@@ -28,19 +28,14 @@ from fhir.resources.R4B.servicerequest import ServiceRequest
 from pydantic import BaseModel, ValidationError
 
 from fhir_mappings.json_hygiene import without_empty
+from fhir_mappings.models import with_cached_null_check
 
 log = logging.getLogger(__name__)
 Model = TypeVar("Model", bound=BaseModel)
 
-MODELS: dict[str, type[BaseModel]] = {
-    "MedicationRequest": MedicationRequest,
-    "DeviceRequest": DeviceRequest,
-    "Patient": Patient,
-    "Condition": Condition,
-    "Procedure": Procedure,
-    "ServiceRequest": ServiceRequest,
-    "Observation": Observation,
-}
+# The library's models, each with its null check on cached members (fhir_mappings/models.py).
+MODELS: dict[str, type[BaseModel]] = {model.__name__: with_cached_null_check(model) for model in (
+    MedicationRequest, DeviceRequest, Patient, Condition, Procedure, ServiceRequest, Observation)}
 
 MAX_REPAIRS = 4  # fhir.resources reports missing required members one at a time
 # Narrative and metadata: no criterion reads them, and the XHTML narrative is the costliest to validate.
