@@ -10,12 +10,9 @@ Each line gives requests/s, the server's CPU time per request and the ratio to t
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import shutil
 import statistics
 import sys
-import tempfile
 import urllib.request
 from pathlib import Path
 
@@ -23,8 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.ablation_app import VARIANTS  # noqa: E402
-from bench.bench_http import LUA, SERVICE, free_port, run_wrk, start, wait_ready  # noqa: E402
-from bench.workloads import TYPICAL  # noqa: E402
+from bench.bench_http import SERVICE, free_port, run_wrk, start, wait_ready, workload  # noqa: E402
 
 LABELS = {
     "service": "service (as served)",
@@ -43,13 +39,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
     args = parser.parse_args()
-    if not shutil.which("wrk"):
-        sys.exit("wrk is not installed: apt-get install -y wrk")
-    work = Path(tempfile.mkdtemp(prefix="hamstring-ceiling-"))
-    body_file = work / "request.json"
-    body_file.write_text(json.dumps(TYPICAL))
-    script = work / "post.lua"
-    script.write_text(LUA.format(body=body_file))
+    work, body_file, script = workload("hamstring-ceiling-")
     sizes = [str(args.workers), str(args.threads)]
     servers: dict[str, tuple[int, object]] = {}
     try:

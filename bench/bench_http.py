@@ -115,6 +115,18 @@ def _ms(text: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
+def workload(prefix: str) -> tuple[Path, Path, Path]:
+    """A work folder with the typical body and the wrk script posting it (exits when wrk is missing)."""
+    if not shutil.which("wrk"):
+        sys.exit("wrk is not installed: apt-get install -y wrk")
+    work = Path(tempfile.mkdtemp(prefix=prefix))
+    body_file = work / "request.json"
+    body_file.write_text(json.dumps(TYPICAL))
+    script = work / "post.lua"
+    script.write_text(LUA.format(body=body_file))
+    return work, body_file, script
+
+
 def start(cmd: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
     return subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
@@ -128,13 +140,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--patients", type=int, default=0, help="rotate bodies of this many different patients")
     args = parser.parse_args()
-    if not shutil.which("wrk"):
-        sys.exit("wrk is not installed: apt-get install -y wrk")
-    work = Path(tempfile.mkdtemp(prefix="hamstring-bench-"))
-    body_file = work / "request.json"
-    body_file.write_text(json.dumps(TYPICAL))
-    script = work / "post.lua"
-    script.write_text(LUA.format(body=body_file))
+    work, body_file, script = workload("hamstring-bench-")
     if args.patients:
         folder = work / "patients"
         folder.mkdir()
