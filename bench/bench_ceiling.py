@@ -47,7 +47,7 @@ def main() -> None:
             port = free_port()
             env = {**os.environ, "CDS_AUTH_REQUIRED": "false", "CDS_INSTANCE_PATH": str(work / variant)}
             servers[variant] = (port, start([sys.executable, str(ROOT / "bench" / "ablation_app.py"), variant,
-                                             str(port), *sizes], env))
+                                             str(port), *sizes], env, log=work / f"{variant}.log"))
         for port, _ in servers.values():
             wait_ready(port)
         request = urllib.request.Request(f"http://127.0.0.1:{servers['service'][0]}{SERVICE}",
@@ -77,6 +77,8 @@ def main() -> None:
         errors = sum(int(r["non2xx"]) for r in runs)
         print(f"{LABELS[name]:40s} {rps:8.1f} req/s  {cpu:5.2f} ms CPU per request  "
               f"{rps / bare_rps:4.0%} of bare (by CPU {bare_cpu / cpu:4.0%})  non-2xx {errors}")
+        if errors and name != "bare":
+            print(f"    {name}: server output in {work / (name + '.log')}")
 
 
 if __name__ == "__main__":
