@@ -27,6 +27,9 @@ def without_empty(value: Any) -> Any:
 
 
 def _dict_without_empty(value: dict[Any, Any]) -> dict[Any, Any]:
+    pairs = [key[1:] for key, item in value.items()  # names with both a `name` and a `_name` array
+             if isinstance(key, str) and key[:1] == "_" and isinstance(item, list)
+             and isinstance(value.get(key[1:]), list)]
     out = {}
     for key, item in value.items():
         if isinstance(item, str):
@@ -37,7 +40,7 @@ def _dict_without_empty(value: dict[Any, Any]) -> dict[Any, Any]:
             if not item:
                 continue
         elif isinstance(item, list):
-            if isinstance(key, str) and _paired(value, key):
+            if pairs and (key in pairs or (isinstance(key, str) and key[:1] == "_" and key[1:] in pairs)):
                 continue  # the `name` and `_name` arrays are cleaned together, below
             item = _list_without_empty(item)
             if not item:
@@ -45,19 +48,13 @@ def _dict_without_empty(value: dict[Any, Any]) -> dict[Any, Any]:
         elif item is None:
             continue
         out[key] = item
-    for key in [k for k in value if isinstance(k, str) and not k.startswith("_") and _paired(value, k)]:
-        values, extensions = _aligned(value[key], value[f"_{key}"])
-        if any(v is not None for v in values) or any(e is not None for e in extensions):
-            out[key] = values
+    for name in pairs:
+        values, extensions = _aligned(value[name], value[f"_{name}"])
+        if values:
+            out[name] = values
         if any(e is not None for e in extensions):
-            out[f"_{key}"] = extensions
+            out[f"_{name}"] = extensions
     return out
-
-
-def _paired(value: dict[Any, Any], key: str) -> bool:
-    """Whether `key` is one of a `name`/`_name` pair of arrays."""
-    name = key[1:] if key.startswith("_") else key
-    return isinstance(value.get(name), list) and isinstance(value.get(f"_{name}"), list)
 
 
 def _aligned(values: list[Any], extensions: list[Any]) -> tuple[list[Any], list[Any]]:
