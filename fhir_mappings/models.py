@@ -1,42 +1,76 @@
-"""The R4B models resources are validated with: fhir.resources' own, with one of its checks made cheap.
+"""The R4B models resources are validated with: fhir.resources' own, with three of its checks made cheap.
 
-fhir.resources (on fhir_core) checks before every validation that no array of complex values holds a
-null (`reject_null_complex_elements`). It works out which members are such arrays from their type
-annotations, for every member of the model, on every validation: about a sixth of the time a resource
-takes to validate, and the largest single cost of a hook call for a patient the service has not seen.
-`with_cached_null_check` gives a model a subclass whose check looks only at the members the library's
-own rules pick, worked out once; when one of them holds a null, the library's check runs and raises its
-own error, so what is accepted and what is refused stays the library's.
+fhir.resources (on fhir_core) runs three checks of its own on every validation, and each works out,
+every time, from the model's ~100 members and their type annotations, what it has to look at:
+
+- before validation, that no array of complex values holds a null (`reject_null_complex_elements`);
+- after it, that at most one member of each choice (`value[x]`: valueQuantity, valueString, ...) is
+  set, and one when the choice is required (`_validate_one_of_many`);
+- and that required primitives (`status`, `intent`) have a value or an extension saying why not
+  (`_validate_required_primitive_elements`).
+
+Together they were the largest cost of a hook call for a patient the service has not seen.
+`with_cached_checks` gives a model a subclass (same name, fields and rules) whose checks look only at
+the members the library's own rules pick, worked out once per model. Whenever a check finds something
+to refuse, or cannot tell quickly, the library's own check runs and decides, with its own error: what
+is accepted and what is refused stays the library's (tests/test_models.py).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fhir_core.utils import is_list_type, is_primitive_type
 from pydantic import BaseModel, model_validator
 
-CHECK = "reject_null_complex_elements"
+NULL_CHECK = "reject_null_complex_elements"
+CHOICE_CHECK = "_validate_one_of_many"
+REQUIRED_CHECK = "_validate_required_primitive_elements"
 
 
-def with_cached_null_check(model: type[BaseModel]) -> type[BaseModel]:
-    """A subclass of `model` (same name, fields and rules) with the null check on cached members; `model`
-    itself when the library has no such check (another fhir.resources version: nothing to speed up)."""
-    library_check = next((vars(k)[CHECK].__func__ for k in model.__mro__
-                          if isinstance(vars(k).get(CHECK), classmethod)), None)
-    if library_check is None:
+def _required_choice(model: type[BaseModel], member: str) -> bool:
+    extra = model.model_fields[member].json_schema_extra
+    return isinstance(extra, dict) and extra.get("one_of_many_required") is True
+
+
+def with_cached_checks(model: type[Any]) -> type[BaseModel]:
+    """A subclass of `model` with the three checks on cached members; `model` itself when the library
+    does not have them (another fhir.resources version: nothing to speed up)."""
+    null_check = next((vars(k)[NULL_CHECK].__func__ for k in model.__mro__
+                       if isinstance(vars(k).get(NULL_CHECK), classmethod)), None)
+    choice_check: Callable[[Any], Any] | None = getattr(model, CHOICE_CHECK, None)
+    required_check: Callable[[Any], Any] | None = getattr(model, REQUIRED_CHECK, None)
+    if null_check is None or choice_check is None or required_check is None:
         return model
-    members = tuple((field.alias, name) for name, field in model.model_fields.items()
-                    if is_list_type(field) and not is_primitive_type(field) and not name.endswith("__ext"))
+    arrays = tuple((field.alias, name) for name, field in model.model_fields.items()
+                   if is_list_type(field) and not is_primitive_type(field) and not name.endswith("__ext"))
+    blank = model.model_construct()  # the library's member lists are methods of an instance
+    choices = tuple((tuple(fields), _required_choice(model, fields[0]))
+                    for fields in blank.get_one_of_many_fields().values())
+    aliases = blank.get_alias_mapping()
+    required = tuple(aliases[name] for name, _ in blank.get_required_fields())
 
     def reject_null_complex_elements(cls: type[BaseModel], data: Any) -> Any:
         if isinstance(data, dict):
-            for alias, name in members:
+            for alias, name in arrays:
                 value = data.get(alias if alias and alias in data else name)
                 if isinstance(value, list) and any(item is None for item in value):
-                    return library_check(cls, data)  # raises the library's own error
+                    return null_check(cls, data)  # raises the library's own error
         return data
 
+    def _validate_one_of_many(self: BaseModel) -> None:
+        for fields, needed in choices:
+            found = sum(getattr(self, name, None) is not None for name in fields)
+            if found > 1 or (needed and not found):
+                choice_check(self)  # raises the library's own error
+                return
+
+    def _validate_required_primitive_elements(self: BaseModel) -> None:
+        if any(getattr(self, name, None) is None for name in required):
+            required_check(self)  # a value missing: the library reads its extension and decides
+
     namespace = {"__module__": __name__, "__qualname__": model.__qualname__, "__doc__": model.__doc__,
-                 CHECK: model_validator(mode="before")(reject_null_complex_elements)}  # a classmethod, by its `cls`
+                 NULL_CHECK: model_validator(mode="before")(reject_null_complex_elements),  # a classmethod, by `cls`
+                 CHOICE_CHECK: _validate_one_of_many, REQUIRED_CHECK: _validate_required_primitive_elements}
     return type(model.__name__, (model,), namespace)

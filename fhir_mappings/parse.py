@@ -28,13 +28,13 @@ from fhir.resources.R4B.servicerequest import ServiceRequest
 from pydantic import BaseModel, ValidationError
 
 from fhir_mappings.json_hygiene import without_empty
-from fhir_mappings.models import with_cached_null_check
+from fhir_mappings.models import with_cached_checks
 
 log = logging.getLogger(__name__)
 Model = TypeVar("Model", bound=BaseModel)
 
-# The library's models, each with its null check on cached members (fhir_mappings/models.py).
-MODELS: dict[str, type[BaseModel]] = {model.__name__: with_cached_null_check(model) for model in (
+# The library's models, each with its own checks on members worked out once (fhir_mappings/models.py).
+MODELS: dict[str, type[BaseModel]] = {model.__name__: with_cached_checks(model) for model in (
     MedicationRequest, DeviceRequest, Patient, Condition, Procedure, ServiceRequest, Observation)}
 
 MAX_REPAIRS = 4  # fhir.resources reports missing required members one at a time

@@ -67,3 +67,50 @@ def test_valid_resources_and_primitive_array_placeholders_read_as_the_library_re
                     "_instantiatesUri": [None, {"extension": [{"url": "https://example.org/x", "valueString": "y"}]}]}
     if "instantiatesUri" in model.model_fields:
         assert outcome(model, placeholders) == outcome(library_model(model), placeholders)
+
+
+# Two members of one choice (`value[x]`), and choices left empty; both must be answered as the library does.
+CODE = {"text": "x"}
+CHOICES: list[tuple[str, dict[str, Any]]] = [
+    ("Observation", {"valueQuantity": {"value": 5}, "valueString": "five"}),
+    ("Observation", {"effectiveDateTime": "2026-11-20", "effectivePeriod": {"start": "2026-11-20"}}),
+    ("Condition", {"onsetDateTime": "2026-11-20", "onsetString": "last week"}),
+    ("Procedure", {"performedDateTime": "2026-11-20", "performedString": "last week"}),
+    ("ServiceRequest", {"occurrenceDateTime": "2026-11-20", "occurrencePeriod": {"start": "2026-11-20"}}),
+    ("MedicationRequest", {"medicationReference": {"reference": "Medication/m1"}}),  # and the CodeableConcept
+    ("DeviceRequest", {"codeReference": {"reference": "Device/d1"}}),  # and the CodeableConcept
+    ("Patient", {"deceasedBoolean": False, "deceasedDateTime": "2026-11-20"}),
+    ("Observation", {"valueQuantity": {"value": 5}}),  # one member: accepted
+]
+MISSING_REQUIRED_CHOICE = [("MedicationRequest", "medicationCodeableConcept"), ("DeviceRequest", "codeCodeableConcept")]
+
+
+@pytest.mark.parametrize(("name", "members"), CHOICES, ids=[f"{n}-{'+'.join(m)}" for n, m in CHOICES])
+def test_choices_are_checked_as_the_library_checks_them(name: str, members: dict[str, Any]) -> None:
+    model = MODELS[name]
+    data = {"resourceType": name, **VALID[name], **members}
+    assert outcome(model, data) == outcome(library_model(model), data)
+
+
+@pytest.mark.parametrize(("name", "member"), MISSING_REQUIRED_CHOICE)
+def test_a_required_choice_left_empty_is_refused_as_the_library_refuses_it(name: str, member: str) -> None:
+    model = MODELS[name]
+    data = {"resourceType": name, **{k: v for k, v in VALID[name].items() if k != member}}
+    refused = outcome(model, data)
+    assert isinstance(refused, list) and refused == outcome(library_model(model), data)
+
+
+REQUIRED = [(name, field) for name, model in MODELS.items()
+            for field, _ in model.model_construct().get_required_fields()]  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(("name", "member"), REQUIRED, ids=[f"{n}.{m}" for n, m in REQUIRED])
+def test_a_required_primitive_is_checked_as_the_library_checks_it(name: str, member: str) -> None:
+    model = MODELS[name]
+    data = {"resourceType": name, **VALID[name]}
+    missing = {k: v for k, v in data.items() if k != member}
+    refused = outcome(model, missing)
+    assert isinstance(refused, list) and refused == outcome(library_model(model), missing)
+    explained = {**missing, f"_{member}": {"extension": [
+        {"url": "http://hl7.org/fhir/StructureDefinition/data-absent-reason", "valueCode": "unknown"}]}}
+    assert outcome(model, explained) == outcome(library_model(model), explained)
