@@ -43,25 +43,27 @@ def with_cached_checks(model: type[Any]) -> type[BaseModel]:
     required_check: Callable[[Any], Any] | None = getattr(model, REQUIRED_CHECK, None)
     if null_check is None or choice_check is None or required_check is None:
         return model
-    arrays = tuple((field.alias, name) for name, field in model.model_fields.items()
-                   if is_list_type(field) and not is_primitive_type(field) and not name.endswith("__ext"))
+    arrays = frozenset(key for name, field in model.model_fields.items()  # by name and by JSON name
+                       if is_list_type(field) and not is_primitive_type(field) and not name.endswith("__ext")
+                       for key in (name, field.alias) if key)
     blank = model.model_construct()  # the library's member lists are methods of an instance
-    choices = tuple((tuple(fields), _required_choice(model, fields[0]))
+    choices = tuple((frozenset(fields), _required_choice(model, fields[0]))
                     for fields in blank.get_one_of_many_fields().values())
     aliases = blank.get_alias_mapping()
     required = tuple(aliases[name] for name, _ in blank.get_required_fields())
 
     def reject_null_complex_elements(cls: type[BaseModel], data: Any) -> Any:
         if isinstance(data, dict):
-            for alias, name in arrays:
-                value = data.get(alias if alias and alias in data else name)
+            for key in arrays.intersection(data):  # the members given (a resource gives a few of ~100)
+                value = data[key]
                 if isinstance(value, list) and any(item is None for item in value):
-                    return null_check(cls, data)  # raises the library's own error
+                    return null_check(cls, data)  # the library decides, and raises its own error
         return data
 
     def _validate_one_of_many(self: BaseModel) -> None:
+        given = self.model_fields_set  # a member not given is None
         for fields, needed in choices:
-            found = sum(getattr(self, name, None) is not None for name in fields)
+            found = sum(getattr(self, name) is not None for name in fields.intersection(given))
             if found > 1 or (needed and not found):
                 choice_check(self)  # raises the library's own error
                 return
