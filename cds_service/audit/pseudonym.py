@@ -11,11 +11,14 @@ import hashlib
 import hmac
 import os
 import secrets
+import time
 from pathlib import Path
 
 from cds_service.settings import Settings
 
 KEY_FILE = "audit-pseudonym.key"
+KEY_BYTES = 32  # written as 64 hex digits
+KEY_WAIT_SECONDS = 2.0
 
 
 class Pseudonymizer:
@@ -38,13 +41,38 @@ def pseudonymizer(settings: Settings) -> Pseudonymizer:
 
 
 def _instance_key(path: Path) -> bytes:
+    """The key in `path`, made first if there is none. Workers starting together each write a whole
+    key to a file of their own and link it into place: the link is atomic and refuses an existing
+    name, so every worker reads the one key that got there first, never a file still being written.
+    On a file system without hard links the key is written in place, and readers wait for it whole."""
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
+        draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:  # another worker made it first
-            pass
-        else:
             with os.fdopen(fd, "w") as out:
-                out.write(secrets.token_hex(32))
-    return path.read_text().strip().encode()
+                out.write(secrets.token_hex(KEY_BYTES))
+                out.flush()
+                os.fsync(out.fileno())
+            os.link(draft, path)
+        except FileExistsError:  # another worker's key got there first
+            pass
+        except OSError:  # no hard links here
+            _write_in_place(path)
+        finally:
+            draft.unlink(missing_ok=True)
+    deadline = time.monotonic() + KEY_WAIT_SECONDS
+    key = path.read_text().strip()
+    while len(key) < 2 * KEY_BYTES and time.monotonic() < deadline:  # written in place by another worker
+        time.sleep(0.01)
+        key = path.read_text().strip()
+    return key.encode()
+
+
+def _write_in_place(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    with os.fdopen(fd, "w") as out:
+        out.write(secrets.token_hex(KEY_BYTES))
