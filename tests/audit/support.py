@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+import multiprocessing
 import os
 import socket
 import threading
@@ -133,3 +134,18 @@ def seed(app: Flask) -> list[dict[str, Any]]:
          "overrideReason": {"reason": {"system": "urn:x", "code": "patient-declined", "display": "Patient declined"},
                             "userComment": "Travelling for 6 weeks"}}]})
     return first
+
+
+def all_at_once(target: Callable[..., None], count: int, *args: Any) -> list[Any]:
+    """Run `target(*args, barrier, results)` in `count` new processes that start their work together
+    (as gunicorn workers booting at once); returns what each put on `results`. `target` must be a
+    module-level function (the processes are spawned)."""
+    context = multiprocessing.get_context("spawn")
+    barrier, results = context.Barrier(count), context.Queue()
+    processes = [context.Process(target=target, args=(*args, barrier, results)) for _ in range(count)]
+    for process in processes:
+        process.start()
+    outcomes = [results.get(timeout=60) for _ in processes]
+    for process in processes:
+        process.join(30)
+    return outcomes

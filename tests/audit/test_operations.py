@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import multiprocessing
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -21,7 +20,7 @@ from cds_service.audit import database
 from cds_service.audit.models import calls, captures, cards, feedback
 from cds_service.audit.records import now_utc
 from cds_service.cli import main
-from tests.audit.support import ROOT, SIGN, example, seed, violating
+from tests.audit.support import ROOT, SIGN, all_at_once, example, seed, violating
 from tests.builders import hook_request, pt_order, weekly
 from tests.jwt_helpers import SigningKey, bearer, mint
 
@@ -194,14 +193,4 @@ def test_workers_migrating_a_new_database_at_once_all_succeed(database_url: str)
     """Several processes (gunicorn workers, a `db upgrade` beside `serve`) finding the same empty
     database: one migrates, the others wait for it and find the schema at head; none fails with
     'table already exists' (its audit batch would go to the spool with an error in the log)."""
-    context = multiprocessing.get_context("spawn")
-    processes_count = 4
-    barrier, results = context.Barrier(processes_count), context.Queue()
-    processes = [context.Process(target=_upgrade_after, args=(database_url, barrier, results))
-                 for _ in range(processes_count)]
-    for process in processes:
-        process.start()
-    outcomes = [results.get(timeout=60) for _ in processes]
-    for process in processes:
-        process.join(30)
-    assert outcomes == [("ok", "0002")] * processes_count
+    assert all_at_once(_upgrade_after, 4, database_url) == [("ok", "0002")] * 4

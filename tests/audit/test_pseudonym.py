@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import multiprocessing
 from pathlib import Path
 from typing import Any
 
 from cds_service.audit.pseudonym import KEY_FILE, Pseudonymizer, pseudonymizer
 from cds_service.settings import Settings
+from tests.audit.support import all_at_once
 
 
 def _pseudonym_after(folder: str, barrier: Any, results: Any) -> None:
@@ -22,18 +22,9 @@ def _pseudonym_after(folder: str, barrier: Any, results: Any) -> None:
 def test_workers_starting_together_share_one_key(tmp_path: Path) -> None:
     """gunicorn workers answering their first calls at once on a new instance folder: before, a worker
     could read the key file between its creation and its content, and the call failed (HTTP 500)."""
-    context = multiprocessing.get_context("spawn")
-    count, rounds = 6, 4
-    for round_ in range(rounds):
+    for round_ in range(4):
         folder = tmp_path / f"instance-{round_}"
-        barrier, results = context.Barrier(count), context.Queue()
-        processes = [context.Process(target=_pseudonym_after, args=(str(folder), barrier, results))
-                     for _ in range(count)]
-        for process in processes:
-            process.start()
-        outcomes = [results.get(timeout=60) for _ in processes]
-        for process in processes:
-            process.join(30)
+        outcomes = all_at_once(_pseudonym_after, 6, str(folder))
         assert {status for status, _ in outcomes} == {"ok"}, outcomes
         assert len({pseudonym for _, pseudonym in outcomes}) == 1
         key = (folder / KEY_FILE).read_text().strip()
