@@ -6,9 +6,10 @@ Used by the Flask app factory and by the CLI, so `evaluate` runs exactly what th
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from importlib.metadata import version
 from typing import Any
@@ -42,19 +43,26 @@ class ServiceState:
     today: Callable[[], date]
     _store: AuditTrail | None = None
     _pseudonymizer: Pseudonymizer | None = None
+    # Made on first use by whichever request thread comes first: one at a time, so a worker's threads
+    # answering their first calls together share one audit trail (one journal, one writer thread).
+    _first_use: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
     def store(self) -> AuditTrail:
         """The audit trail (a `FeedbackStore`); it connects on first use, so `evaluate` and discovery never
         touch the database."""
         if self._store is None:
-            self._store = open_store(self.settings)
+            with self._first_use:
+                if self._store is None:
+                    self._store = open_store(self.settings)
         return self._store
 
     @property
     def pseudonymize(self) -> Pseudonymizer:
         if self._pseudonymizer is None:
-            self._pseudonymizer = pseudonymizer(self.settings)
+            with self._first_use:
+                if self._pseudonymizer is None:
+                    self._pseudonymizer = pseudonymizer(self.settings)
         return self._pseudonymizer
 
 
