@@ -16,8 +16,7 @@ from urllib.parse import urlsplit
 import requests
 
 from cds_service import jsonutil
-from cds_service.netguard import guarded_session, refused_url
-from cds_service.settings import normalize_origin
+from cds_service.netguard import guarded_session, normalize_origin, refused_url
 
 log = logging.getLogger(__name__)
 MAX_RESPONSE_BYTES = 32 * 1024 * 1024

@@ -21,7 +21,7 @@ from urllib.parse import quote, urljoin
 
 from cds_service.errors import DataUnavailable
 from cds_service.fhir_client import FhirClient, FhirError
-from cds_service.settings import normalize_origin
+from cds_service.netguard import normalize_origin
 
 TOKEN = re.compile(r"\{\{\s*([A-Za-z0-9_.]+)\s*\}\}")
 USER_TOKENS = {"userPractitionerId": "Practitioner", "userPractitionerRoleId": "PractitionerRole",

@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import (
@@ -21,25 +20,7 @@ from pydantic_settings import (
 )
 
 from cds_service.auth.config import AuthSettings
-from cds_service.netguard import refused_url
-
-DEFAULT_PORTS = {"http": 80, "https": 443}
-
-
-def normalize_origin(url: str) -> str | None:
-    """`scheme://host[:port]` in lower case without default port, or None if `url` has no origin."""
-    try:
-        parts = urlsplit(url.strip())
-        port = parts.port
-    except ValueError:
-        return None
-    if parts.scheme not in DEFAULT_PORTS or not parts.hostname:
-        return None
-    host = parts.hostname.lower()
-    if ":" in host:
-        host = f"[{host}]"
-    suffix = f":{port}" if port and port != DEFAULT_PORTS[parts.scheme] else ""
-    return f"{parts.scheme}://{host}{suffix}"
+from cds_service.netguard import normalize_origin, refused_url
 
 
 class Settings(BaseSettings):
@@ -131,10 +112,7 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def issuer_fhir_servers_are_allowed(self) -> Settings:
         for issuer in self.auth.issuers:
-            for server in issuer.fhir_servers:
-                origin = normalize_origin(server)
-                if origin is None:
-                    raise ValueError(f"auth issuer {issuer.iss!r}: fhir_servers: not an http(s) origin: {server!r}")
+            for origin in issuer.fhir_servers:  # origins already (IssuerConfig)
                 if origin not in self.fhir_server_allowlist:
                     raise ValueError(f"auth issuer {issuer.iss!r}: fhir_servers: {origin} is not on "
                                      "fhir_server_allowlist (an issuer narrows the allow-list, never widens it)")

@@ -9,9 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
-from cds_service.netguard import refused_url
+from cds_service.netguard import normalize_origin, refused_url
 
 ASYMMETRIC_ALGORITHMS = ("ES256", "ES384", "ES512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512")
 PublicEndpoint = Literal["discovery", "health"]
@@ -49,6 +49,18 @@ class IssuerConfig(BaseModel):
     @classmethod
     def https_jku(cls, value: list[str]) -> list[str]:
         return [_https_url(v) for v in value]
+
+    @field_validator("fhir_servers")
+    @classmethod
+    def fhir_server_origins(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        origins = []
+        for server in value:
+            origin = normalize_origin(server)
+            if origin is None:
+                raise ValueError(f"auth issuer {info.data.get('iss')!r}: fhir_servers: not an http(s) origin: "
+                                 f"{server!r}")
+            origins.append(origin)
+        return origins
 
     @model_validator(mode="after")
     def one_key_source(self) -> IssuerConfig:

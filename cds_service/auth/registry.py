@@ -14,7 +14,7 @@ from cds_service.auth.keys import JwksError, JwksFetcher, KeySet, file_key_set, 
 from cds_service.auth.replay import ReplayGuard, SqliteReplayGuard
 from cds_service.auth.verify import Authenticator, TrustedIssuer
 from cds_service.netguard import guarded_session
-from cds_service.settings import Settings, normalize_origin
+from cds_service.settings import Settings
 
 
 class AuthConfigError(ValueError):
@@ -43,8 +43,7 @@ def build_authenticator(settings: Settings, replay: ReplayGuard | None = None) -
         issuers[issuer.iss] = TrustedIssuer(iss=issuer.iss, keys=_out_of_band(issuer, auth, base_dir, url_set),
                                             allowed_jku=frozenset(issuer.allowed_jku),
                                             tenants=frozenset(issuer.tenants),
-                                            fhir_servers=frozenset(filter(None, map(normalize_origin,
-                                                                                    issuer.fhir_servers))))
+                                            fhir_servers=frozenset(issuer.fhir_servers))
         for jku in issuer.allowed_jku:
             url_set(jku)
     jku_sets = {jku: url_sets[jku] for issuer in auth.issuers for jku in issuer.allowed_jku}
