@@ -14,6 +14,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
+from cds_service import sqlite_wal
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS auth_replay (
     iss TEXT NOT NULL,
@@ -56,11 +58,9 @@ class SqliteReplayGuard:
         db = getattr(self._local, "db", None)
         if db is None:
             db = sqlite3.connect(self.path, timeout=10, isolation_level=None)
-            db.execute("PRAGMA busy_timeout=10000")
-            db.execute("PRAGMA journal_mode=WAL")
             # As the audit database: a commit survives the process dying; the last ones can be lost to a
             # power cut (jtis of tokens that expire within minutes), and no fsync waits on every call.
-            db.execute("PRAGMA synchronous=NORMAL")
+            sqlite_wal.prepare(db)
             self._local.db = db
         return db
 
