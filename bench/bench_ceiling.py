@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import subprocess
 import sys
 import urllib.request
 from pathlib import Path
@@ -41,7 +42,7 @@ def main() -> None:
     args = parser.parse_args()
     work, body_file, script = workload("hamstring-ceiling-")
     sizes = [str(args.workers), str(args.threads)]
-    servers: dict[str, tuple[int, object]] = {}
+    servers: dict[str, tuple[int, subprocess.Popen[bytes]]] = {}
     try:
         for variant in VARIANTS:
             port = free_port()
@@ -62,11 +63,11 @@ def main() -> None:
         results: dict[str, list[dict[str, float]]] = {name: [] for name in servers}
         for _ in range(args.rounds):
             for name, (port, process) in servers.items():
-                results[name].append(run_wrk(port, script, args.seconds, args.connections, process.pid))  # type: ignore[attr-defined]
+                results[name].append(run_wrk(port, script, args.seconds, args.connections, process.pid))
     finally:
         for _, process in servers.values():
-            process.terminate()  # type: ignore[attr-defined]
-            process.wait(10)  # type: ignore[attr-defined]
+            process.terminate()
+            process.wait(10)
     print(f"workers={args.workers} threads={args.threads} connections={args.connections} "
           f"seconds={args.seconds} rounds={args.rounds}")
     bare_rps = statistics.median(r["rps"] for r in results["bare"])

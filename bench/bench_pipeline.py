@@ -31,8 +31,13 @@ AS_OF = date(2026, 11, 23)
 SERVICE = "hamstring-rehab-order-sign"
 
 
+def warmups(rounds: int) -> int:
+    """Untimed calls before `rounds` timed ones."""
+    return max(3, rounds // 10)
+
+
 def timings(fn, rounds: int) -> list[float]:  # type: ignore[no-untyped-def]
-    for _ in range(max(3, rounds // 10)):
+    for _ in range(warmups(rounds)):
         fn()
     out = []
     for _ in range(rounds):
@@ -71,7 +76,7 @@ def main() -> None:
             results[f"{name} {mode}"] = t
             print(f"{name:8s} {mode} {len(raw) / 1024:8.1f} KB  p50 {statistics.median(t):7.2f} ms"
                   f"  p95 {pct(t, 95):7.2f} ms  p99 {pct(t, 99):7.2f} ms  cards {len(cards)}")
-    patients = iter([for_patient(TYPICAL, n) for n in range(args.rounds + max(3, args.rounds // 10))])
+    patients = iter([for_patient(TYPICAL, n) for n in range(warmups(args.rounds) + args.rounds)])
     t = timings(lambda: call(next(patients))(), args.rounds)
     print(f"typical  new patient  p50 {statistics.median(t):7.2f} ms  p95 {pct(t, 95):7.2f} ms  "
           f"p99 {pct(t, 99):7.2f} ms")
