@@ -23,6 +23,10 @@ JKU = "https://ehr.example.org/.well-known/jwks.json"
 JWKS_URL = "https://ehr.example.org/keys/cds-hooks.json"
 SIGN_PATH = "/cds-services/hamstring-rehab-order-sign"
 SIGN_URL = BASE + SIGN_PATH
+# The public CDS Hooks sandbox's token header and iss (docs/security.md); tests sign with keys of their own.
+SANDBOX_ISS = "https://sandbox.cds-hooks.org"
+SANDBOX_JKU = "https://sandbox.cds-hooks.org/.well-known/jwks.json"
+SANDBOX_KID = "44823f3d-0b01-4a6c-a80e-b9d3e8a7226f"
 
 
 @dataclass(frozen=True)
@@ -62,6 +66,16 @@ def mint(key: SigningKey, aud: str = SIGN_URL, header: dict[str, Any] | None = N
          **overrides: Any) -> str:
     headers = {"kid": key.kid, "typ": "JWT", **(header or {})}
     return jwt.encode(claims(aud, drop, **overrides), key.private, algorithm=key.alg, headers=headers)
+
+
+def sandbox_shaped(key: SigningKey, aud: str, iss: str = SANDBOX_ISS, jku: str = SANDBOX_JKU) -> str:
+    """A token shaped as the sandbox makes them: header exactly alg, typ JWT, kid and jku; claims iss, aud,
+    exp = now + 300, iat and a uuid jti, nothing else (no sub, nbf or tenant)."""
+    now = int(time.time())
+    payload = {"iss": iss, "aud": aud, "exp": now + 300, "iat": now, "jti": str(uuid.uuid4())}
+    token = jwt.encode(payload, key.private, algorithm=key.alg, headers={"typ": "JWT", "kid": key.kid, "jku": jku})
+    assert jwt.get_unverified_header(token) == {"alg": key.alg, "typ": "JWT", "kid": key.kid, "jku": jku}
+    return token
 
 
 def b64(data: Any) -> str:

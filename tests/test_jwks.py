@@ -14,8 +14,21 @@ from flask.testing import FlaskClient
 from cds_service import create_app
 from cds_service.auth.keys import KeySet, parse_jwks
 from tests.builders import AS_OF
-from tests.jwt_helpers import ISS, JKU, JWKS_URL, SigningKey, jwks, mint, new_key
-from tests.test_auth import assert_refused, call
+from tests.jwt_helpers import (
+    ISS,
+    JKU,
+    JWKS_URL,
+    SANDBOX_ISS,
+    SANDBOX_JKU,
+    SANDBOX_KID,
+    SIGN_URL,
+    SigningKey,
+    jwks,
+    mint,
+    new_key,
+    sandbox_shaped,
+)
+from tests.test_auth import assert_refused, call, refusal_reason
 
 
 def app_with(auth_settings: dict[str, Any], **issuer: Any) -> FlaskClient:
@@ -170,3 +183,96 @@ def test_key_set_cache_ttl_rate_limit_and_stale_keys_on_failure(es_key: SigningK
     clock.now += 31
     assert key_set.find(es_key.kid, "ES384") is not None
     assert len(fetches) == 4
+
+
+# Out-of-band keys and an allowed jku together: the sandbox always names its jku, and an offline set-up
+# (docs/security.md) gives its keys in jwks_file. The configured keys decide for every kid they hold; the
+# jku is fetched only for a kid they lack, and a jku off the list is refused before any fetch.
+
+SANDBOX_KEYS = {"ES384": new_key("ES384", SANDBOX_KID), "RS384": new_key("RS384", "sandbox-rsa-1")}
+
+
+def sandbox_client(auth_settings: dict[str, Any], tmp_path: Path, source: str, *keys: SigningKey) -> FlaskClient:
+    if source == "jwks_file":
+        key_file = tmp_path / "sandbox-jwks.json"
+        key_file.write_text(json.dumps(jwks(*keys)))
+        configured: dict[str, Any] = {"jwks_file": str(key_file)}
+    else:
+        configured = {"jwks": jwks(*keys)}
+    auth = {"issuers": [{"iss": SANDBOX_ISS, "allowed_jku": [SANDBOX_JKU], **configured}]}
+    return create_app({**auth_settings, "auth": auth}, today=lambda: AS_OF).test_client()
+
+
+@pytest.mark.parametrize("source", ["jwks_file", "jwks"])
+@pytest.mark.parametrize("alg", ["ES384", "RS384"])
+def test_configured_keys_verify_a_sandbox_shaped_token_without_fetching_its_jku(
+        auth_settings: dict[str, Any], tmp_path: Path, alg: str, source: str) -> None:
+    key = SANDBOX_KEYS[alg]
+    client = sandbox_client(auth_settings, tmp_path, source, *SANDBOX_KEYS.values())
+    with responses.RequestsMock() as rsps:
+        assert call(client, sandbox_shaped(key, SIGN_URL)).status_code == 200
+        assert call(client, mint(key, iss=SANDBOX_ISS)).status_code == 200  # no jku: the configured keys
+        assert len(rsps.calls) == 0
+
+
+@pytest.mark.parametrize("alg", ["ES384", "RS384"])
+def test_a_jku_off_the_list_is_refused_before_any_fetch_even_for_a_configured_kid(
+        auth_settings: dict[str, Any], tmp_path: Path, caplog: pytest.LogCaptureFixture, alg: str) -> None:
+    key = SANDBOX_KEYS[alg]
+    client = sandbox_client(auth_settings, tmp_path, "jwks_file", key)
+    with responses.RequestsMock() as rsps:
+        assert_refused(call(client, sandbox_shaped(key, SIGN_URL, jku="https://evil.example.com/jwks.json")))
+        assert len(rsps.calls) == 0
+    assert "jku not allowed" in refusal_reason(caplog)
+
+
+@pytest.mark.parametrize("alg", ["ES384", "RS384"])
+def test_an_allowed_jku_is_fetched_for_a_kid_the_configured_keys_lack(
+        auth_settings: dict[str, Any], tmp_path: Path, alg: str) -> None:
+    configured, rotated = SANDBOX_KEYS["ES384"], new_key(alg, f"sandbox-next-{alg}")
+    client = sandbox_client(auth_settings, tmp_path, "jwks_file", configured)
+    with responses.RequestsMock() as rsps:
+        rsps.get(SANDBOX_JKU, json=jwks(rotated))
+        assert call(client, sandbox_shaped(rotated, SIGN_URL)).status_code == 200
+        assert call(client, sandbox_shaped(rotated, SIGN_URL)).status_code == 200  # cached
+        assert call(client, sandbox_shaped(configured, SIGN_URL)).status_code == 200  # still the file's key
+        assert [c.request.url for c in rsps.calls] == [SANDBOX_JKU]
+
+
+@pytest.mark.parametrize("alg", ["ES384", "RS384"])
+def test_a_kid_in_neither_set_is_refused(auth_settings: dict[str, Any], tmp_path: Path,
+                                         caplog: pytest.LogCaptureFixture, alg: str) -> None:
+    client = sandbox_client(auth_settings, tmp_path, "jwks_file", *SANDBOX_KEYS.values())
+    with responses.RequestsMock() as rsps:
+        rsps.get(SANDBOX_JKU, json=jwks(new_key("ES384", "published-elsewhere")))
+        assert_refused(call(client, sandbox_shaped(new_key(alg, "made-up-kid"), SIGN_URL)))
+        assert [c.request.url for c in rsps.calls] == [SANDBOX_JKU]
+    reason = refusal_reason(caplog)
+    assert "no key with this kid" in reason
+
+
+def test_a_configured_kid_is_not_looked_up_again_at_the_jku_for_another_algorithm(
+        auth_settings: dict[str, Any], tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """The configured set holds the kid as an RSA key: an ES384 token naming that kid is refused there,
+    and the jku is not asked for another key under the same kid."""
+    rsa_key = SANDBOX_KEYS["RS384"]
+    client = sandbox_client(auth_settings, tmp_path, "jwks", rsa_key)
+    impostor = new_key("ES384", rsa_key.kid)
+    with responses.RequestsMock() as rsps:
+        assert_refused(call(client, sandbox_shaped(impostor, SIGN_URL)))
+        assert len(rsps.calls) == 0
+    assert "no key with this kid" in refusal_reason(caplog)
+
+
+def test_a_jwks_url_that_is_also_the_allowed_jku_is_one_cache(auth_settings: dict[str, Any],
+                                                              es_key: SigningKey) -> None:
+    client = app_with(auth_settings, jwks_url=JWKS_URL, allowed_jku=[JWKS_URL])
+    with responses.RequestsMock() as rsps:
+        rsps.get(JWKS_URL, json=jwks(es_key))
+        assert call(client, sandbox_shaped(es_key, SIGN_URL, iss=ISS, jku=JWKS_URL)).status_code == 200
+        assert len(rsps.calls) == 1
+        unknown = new_key("ES384", "unknown")
+        assert_refused(call(client, sandbox_shaped(unknown, SIGN_URL, iss=ISS, jku=JWKS_URL)))
+        assert len(rsps.calls) == 2  # the one refresh for an unknown kid, not one per role of the URL
+        assert_refused(call(client, sandbox_shaped(unknown, SIGN_URL, iss=ISS, jku=JWKS_URL)))
+        assert len(rsps.calls) == 2  # rate-limited

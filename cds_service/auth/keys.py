@@ -111,6 +111,11 @@ class KeySet:
                 self._reload(now)
             return next((k for k in self._keys.get(kid, []) if k.fits(alg)), None)
 
+    def knows(self, kid: str) -> bool:
+        """Whether the keys loaded so far hold `kid`, for any algorithm (never loads or fetches)."""
+        with self._lock:
+            return kid in self._keys
+
     def _reload(self, now: float) -> None:
         try:
             self._keys = parse_jwks(self._loader(), self.source, strict=False)

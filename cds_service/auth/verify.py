@@ -1,7 +1,8 @@
 """Verification of the EHR's `Authorization: Bearer <JWT>` (CDS Hooks 2.0 "Trusting CDS Clients").
 
 The order follows docs/security.md: header and scheme, header fields (alg on the allow-list, typ JWT,
-kid), a trusted iss, a jku on that issuer's list (refused before any fetch), the key by kid, then
+kid), a trusted iss, a jku on that issuer's list (refused before any fetch), the key by kid (in the
+issuer's out-of-band set first, whatever the jku; the jku's set only for a kid not in it), then
 signature and claims with PyJWT (iss, aud = the exact URL invoked, exp, iat, jti required; nbf when
 present; leeway = clock skew), lifetime, tenant, and last the jti replay check. Any failure raises
 `AuthFailed`, whose reason is for the server log only; the token itself is never logged or kept.
@@ -18,7 +19,7 @@ from typing import Any
 import jwt
 
 from cds_service.auth.config import AuthSettings
-from cds_service.auth.keys import KeySet
+from cds_service.auth.keys import KeySet, VerificationKey
 from cds_service.auth.replay import ReplayGuard
 
 REQUIRED_CLAIMS = ["iss", "aud", "exp", "iat", "jti"]
@@ -75,11 +76,7 @@ class Authenticator:
         issuer = self.issuers.get(unverified.get("iss"))  # type: ignore[arg-type]
         if issuer is None:
             raise AuthFailed("issuer not trusted", iss=str(unverified.get("iss")), kid=kid)
-        key_set = self._key_set(issuer, header.get("jku"), kid)
-        key = key_set.find(kid, alg)
-        if key is None:
-            raise AuthFailed("no key with this kid and algorithm in the issuer's JWK Set", iss=issuer.iss, kid=kid,
-                             alg=alg, jwks=key_set.source)
+        key = self._key(issuer, header.get("jku"), kid, alg)
         claims = self._verified_claims(token, key.key, alg, issuer.iss, audience, kid, unverified)
         return self._accept(claims, issuer, kid)
 
@@ -94,14 +91,33 @@ class Authenticator:
         if "jku" in header and not isinstance(header["jku"], str):
             raise AuthFailed("header jku is not a string")
 
-    def _key_set(self, issuer: TrustedIssuer, jku: str | None, kid: str) -> KeySet:
-        if jku is not None:
-            if jku not in issuer.allowed_jku:
-                raise AuthFailed("jku not allowed for this issuer (not fetched)", iss=issuer.iss, jku=jku, kid=kid)
-            return self.jku_keys[jku]
-        if issuer.keys is None:
+    def _key(self, issuer: TrustedIssuer, jku: str | None, kid: str, alg: str) -> VerificationKey:
+        """The key for `kid`. A jku off the issuer's list is refused before anything is fetched. Keys
+        configured out of band (jwks_file, inline jwks, jwks_url) decide for every kid they hold, whatever
+        the jku says, so an offline set-up works for a client that always sends its jku; an allowed jku's
+        set is fetched only for a kid the configured set does not hold."""
+        if jku is not None and jku not in issuer.allowed_jku:
+            raise AuthFailed("jku not allowed for this issuer (not fetched)", iss=issuer.iss, jku=jku, kid=kid)
+        if jku is None and issuer.keys is None:
             raise AuthFailed("no jku and no out-of-band JWK Set for this issuer", iss=issuer.iss, kid=kid)
-        return issuer.keys
+        consulted: list[KeySet] = []
+        if issuer.keys is not None:
+            consulted.append(issuer.keys)
+            key = issuer.keys.find(kid, alg)
+            if key is not None or jku is None or issuer.keys.knows(kid):
+                return self._found(key, issuer, kid, alg, consulted)
+        if jku is not None and self.jku_keys[jku] is not issuer.keys:  # jwks_url and jku may be one URL
+            consulted.append(self.jku_keys[jku])
+            return self._found(self.jku_keys[jku].find(kid, alg), issuer, kid, alg, consulted)
+        return self._found(None, issuer, kid, alg, consulted)
+
+    @staticmethod
+    def _found(key: VerificationKey | None, issuer: TrustedIssuer, kid: str, alg: str,
+               consulted: list[KeySet]) -> VerificationKey:
+        if key is None:
+            raise AuthFailed("no key with this kid and algorithm in the issuer's JWK Set", iss=issuer.iss, kid=kid,
+                             alg=alg, jwks=" + ".join(s.source for s in consulted))
+        return key
 
     def _verified_claims(self, token: str, key: Any, alg: str, iss: str, audience: str, kid: str,
                          unverified: dict[str, Any]) -> dict[str, Any]:
