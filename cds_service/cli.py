@@ -65,9 +65,19 @@ def run_serve(args: argparse.Namespace) -> int:
     from cds_service.audit.commands import migrate_before_serving
     from cds_service.server import serve
 
+    check_start_up(Settings())  # refuse to start, naming the file, before any worker boots
     migrate_before_serving()
     serve(args.host, args.port, args.workers, args.threads, client_timeout=args.client_timeout)
     return 0
+
+
+def check_start_up(settings: Settings) -> None:
+    """The guideline configuration and every reference data file load and validate (raises naming the file)."""
+    from cards.config import load_guideline
+    from fhir_mappings.reference_data import check_reference_data
+
+    check_reference_data()
+    load_guideline(settings.guideline_file)
 
 
 def run_dev_keys(args: argparse.Namespace) -> int:

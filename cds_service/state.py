@@ -24,6 +24,7 @@ from cds_service.prefetch import PrefetchResolver
 from cds_service.services import SERVICES, prefetch_templates
 from cds_service.settings import Settings
 from cds_service.store import open_store
+from fhir_mappings.reference_data import check_reference_data
 from fhir_mappings.terminology import configure_site_codes
 
 log = logging.getLogger(__name__)
@@ -67,6 +68,8 @@ class ServiceState:
 
 
 def build_state(settings: Settings, today: Callable[[], date] = today_utc) -> ServiceState:
+    """Raises (naming the file) when the guideline configuration or any reference data is missing or invalid."""
+    check_reference_data()
     guideline = load_guideline(settings.guideline_file)
     configure_site_codes(guideline.file.terminology.site_codes)  # before the templates, which list them
     templates = prefetch_templates()

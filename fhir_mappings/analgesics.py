@@ -22,13 +22,13 @@ PRODUCTS_FILE = Path(__file__).with_name("analgesic_products.json")
 
 
 @cache
-def _table() -> dict[str, Any]:
+def product_table() -> dict[str, Any]:
     return json.loads(PRODUCTS_FILE.read_text(encoding="utf-8"))
 
 
 def analgesic_ingredient(raw: dict[str, Any]) -> str | None:
     """The acetaminophen or NSAID ingredient a MedicationRequest orders, or None."""
-    table = _table()
+    table = product_table()
     concept = raw.get("medicationCodeableConcept")
     if not isinstance(concept, dict):
         return None
