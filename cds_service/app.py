@@ -33,6 +33,9 @@ def create_app(overrides: dict[str, Any] | None = None, today: Callable[[], date
     app.extensions["cds_warnings"] = security_warnings(settings)
     for warning in app.extensions["cds_warnings"]:
         log.warning("SECURITY: %s", warning)
+    if not settings.fhir_server_allowlist:  # news for a service; offline commands (evaluate) need no FHIR server
+        log.warning("CDS_FHIR_SERVER_ALLOWLIST is empty: the service will use prefetch only and never "
+                    "contact a FHIR server")
     install_request_log(app)
     install_cors(app, settings.cors_allowed_origins)
     for blueprint in (discovery.bp, hooks.bp, feedback.bp, health.bp, review.bp):

@@ -109,12 +109,34 @@ def run_evaluate(args: argparse.Namespace) -> int:
     except (OSError, orjson.JSONDecodeError) as exc:
         print(f"hamstring-cds: cannot read {args.request}: {exc}", file=sys.stderr)
         return 2
-    hook = str(payload.get("hook")) if isinstance(payload, dict) else ""
-    service_id = args.service or HOOK_SERVICES.get(hook, "unknown")
+    service_id = args.service or _service_for(payload, args.request)
+    if service_id is None:
+        return 2
     outcome = state.pipeline.run(service_id, payload, as_of=args.as_of or today_utc(),
                                  source_url=_criteria_url(state.settings))
     _print(outcome.body, args.pretty)
     return 0 if outcome.status == 200 else 1
+
+
+def _service_for(payload: Any, path: Path) -> str | None:
+    """The service for the request's hook; None, having said why on stderr, when it names none."""
+    hook = payload.get("hook") if isinstance(payload, dict) else None
+    if isinstance(hook, str) and hook in HOOK_SERVICES:
+        return HOOK_SERVICES[hook]
+    expected = ("evaluate expects a CDS Hooks request body: a JSON object with hook (one of "
+                f"{', '.join(HOOK_SERVICES)}), hookInstance, context and prefetch at the top level")
+    if not isinstance(payload, dict):
+        problem = f"{path} is not a JSON object"
+    elif hook is None:
+        problem = f"{path} has no \"hook\""
+        inner = payload.get("request")
+        if isinstance(inner, dict) and "hook" in inner:
+            problem += (" at the top level; its \"request\" member has one, as in a test fixture: evaluate "
+                        f"that member alone (jq .request {path} > request.json)")
+    else:
+        problem = f"no service answers hook {str(hook)[:60]!r} in {path}"
+    print(f"hamstring-cds: {problem}. {expected} (or name the service with --service ID).", file=sys.stderr)
+    return None
 
 
 def run_services(args: argparse.Namespace) -> int:

@@ -77,6 +77,8 @@ class Pipeline:
         except ServiceError as exc:
             outcome.status = exc.status
             outcome.body = operation_outcome(exc.status, exc.message, exc.expression)
+            if outcome.hook_instance is None:  # refused before the body parsed: keep what it says of itself
+                outcome.hook_instance, outcome.hook = identity_of(payload)
         outcome.latency_ms = (time.perf_counter() - started) * 1000
         return outcome
 
@@ -113,6 +115,16 @@ def find_service(service_id: str) -> Service:
     if service is None:
         raise UnknownService(f"Unknown CDS service '{service_id}'; services are listed at /cds-services")
     return service
+
+
+def identity_of(payload: Any) -> tuple[str | None, str | None]:
+    """`hookInstance` and `hook` of a body that was refused, so the audit trail can find the EHR's call:
+    string values only (the audit record shortens them to its columns), nothing else of the body."""
+    if not isinstance(payload, dict):
+        return None, None
+    instance, hook = payload.get("hookInstance"), payload.get("hook")
+    return (instance if isinstance(instance, str) and instance else None,
+            hook if isinstance(hook, str) and hook else None)
 
 
 def parse_request(payload: Any, service: Service) -> tuple[HookRequest, PatientViewContext]:

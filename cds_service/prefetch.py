@@ -21,7 +21,7 @@ from urllib.parse import quote, urljoin
 
 from cds_service.errors import DataUnavailable
 from cds_service.fhir_client import FhirClient, FhirError
-from cds_service.netguard import normalize_origin
+from cds_service.netguard import normalize_origin, refused_url
 
 TOKEN = re.compile(r"\{\{\s*([A-Za-z0-9_.]+)\s*\}\}")
 USER_TOKENS = {"userPractitionerId": "Practitioner", "userPractitionerRoleId": "PractitionerRole",
@@ -32,6 +32,23 @@ USER_TOKENS = {"userPractitionerId": "Practitioner", "userPractitionerRoleId": "
 class Resolution:
     values: dict[str, Any]
     fetched: dict[str, list[str]] = field(default_factory=dict)  # key -> paths queried (no tokens)
+
+
+ALLOWLIST_FORM = ("CDS_FHIR_SERVER_ALLOWLIST (comma-separated origins scheme://host[:port], no path, "
+                  "e.g. https://fhir.example.org)")
+
+
+def refusal(url: str, client: FhirClient) -> str:
+    """Why a key is not fetched from `url` (on fhirServer's origin), naming that origin: the caller sent it."""
+    origin = normalize_origin(url)
+    if origin is None:
+        return "not in prefetch and fhirServer is not an http(s) URL, so not on the allow-list"
+    why = refused_url(url, client.allow_http_loopback)
+    if origin in client.allowlist:
+        return f"not in prefetch and fhirServer {origin} is refused: {why}"
+    never = f", and is refused even when listed: {why}" if why else ""
+    return (f"not in prefetch and fhirServer is not on the allow-list: its origin {origin} is not one of "
+            f"the origins in {ALLOWLIST_FORM}{never}")
 
 
 def render_template(template: str, context: dict[str, Any]) -> str | None:
@@ -117,7 +134,7 @@ class PrefetchResolver:
             elif first_page is not None and normalize_origin(url) != normalize_origin(fhir_server or ""):
                 failed[key] = "prefetch is paged and its next link is not on fhirServer's origin"
             elif not self.client.is_allowed(url):
-                failed[key] = "not in prefetch and fhirServer is not on the allow-list"
+                failed[key] = refusal(url, self.client)
             elif narrowed_to and normalize_origin(url) not in narrowed_to:
                 failed[key] = "not in prefetch and fhirServer is not one of the FHIR servers of the token's issuer"
             else:
@@ -135,7 +152,10 @@ class PrefetchResolver:
             else:
                 resolution.values[key] = future.result()
         if failed:
-            detail = "; ".join(f"{key}: {why}" for key, why in sorted(failed.items()))
+            keys_by_reason: dict[str, list[str]] = {}  # one reason, said once for all its keys
+            for key in sorted(failed):
+                keys_by_reason.setdefault(failed[key], []).append(key)
+            detail = "; ".join(f"{', '.join(keys)}: {why}" for why, keys in keys_by_reason.items())
             raise DataUnavailable(f"Required data could not be obtained ({detail})", sorted(failed))
 
     def _fetch_pages(self, url: str, token: str | None, deadline: float, first_page: dict[str, Any] | None,

@@ -57,14 +57,41 @@ def run(args: argparse.Namespace) -> int:
 
 
 def run_load(args: argparse.Namespace) -> int:
+    bundles = patient_bundles(args.dir)  # before waiting for the server: a wrong folder fails at once
     fhir = FhirEndpoint(args.fhir_server, args.token)
     wait_for(f"{args.fhir_server.rstrip('/')}/metadata", args.wait)
-    bundles = sorted(p for p in args.dir.glob("*.json") if not p.name.endswith(".draft.json")
-                     and p.name != "index.json")
-    for path in bundles:
-        count = fhir.load(json.loads(path.read_text()))
+    total = 0
+    for path, bundle in bundles:
+        count = fhir.load(bundle)
+        total += count
         print(f"loaded {path.name}: {count} resources")
+    print(f"loaded {len(bundles)} bundles ({total} resources) from {args.dir} into {args.fhir_server}")
     return 0
+
+
+def patient_bundles(folder: Path) -> list[tuple[Path, dict[str, Any]]]:
+    """The transaction bundles of `folder` (*.json but index.json and *.draft.json); a SandboxError,
+    saying what is wrong, when there are none or a file is not one."""
+    where = ("the sample patients are in examples/patients of a checkout of the repository (not in the "
+             "wheel or the container image): run from the checkout, or pass --dir")
+    if not folder.is_dir():
+        raise SandboxError(f"no folder {folder}: {where}")
+    paths = sorted(p for p in folder.glob("*.json") if not p.name.endswith(".draft.json") and p.name != "index.json")
+    if not paths:
+        raise SandboxError(f"{folder} has no transaction bundles (*.json besides index.json and *.draft.json): "
+                           f"{where}")
+    bundles = []
+    for path in paths:
+        try:
+            bundle = json.loads(path.read_text())
+        except ValueError as exc:
+            raise SandboxError(f"{path} is not JSON: {exc}") from None
+        if not (isinstance(bundle, dict) and bundle.get("resourceType") == "Bundle"
+                and bundle.get("type") in ("transaction", "batch")):
+            raise SandboxError(f"{path} is not a transaction Bundle: --dir must name a folder of sample patients "
+                               "such as examples/patients")
+        bundles.append((path, bundle))
+    return bundles
 
 
 def run_call(args: argparse.Namespace) -> int:

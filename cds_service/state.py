@@ -5,7 +5,6 @@ Used by the Flask app factory and by the CLI, so `evaluate` runs exactly what th
 
 from __future__ import annotations
 
-import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -26,8 +25,6 @@ from cds_service.settings import Settings
 from cds_service.store import open_store
 from fhir_mappings.reference_data import check_reference_data
 from fhir_mappings.terminology import configure_site_codes
-
-log = logging.getLogger(__name__)
 
 
 def today_utc() -> date:
@@ -77,9 +74,6 @@ def build_state(settings: Settings, today: Callable[[], date] = today_utc) -> Se
     executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="fhir-fetch")
     resolver = PrefetchResolver(client, executor, settings.fhir_time_budget_seconds, settings.fhir_max_pages)
     discovery = {"services": [s.definition(templates) for s in SERVICES.values()]}
-    if not settings.fhir_server_allowlist:
-        log.warning("CDS_FHIR_SERVER_ALLOWLIST is empty: the service will use prefetch only and never "
-                    "contact a FHIR server")
     openapi = openapi_document(version("hamstring-rehab-cds"), settings.auth_required, settings.auth.public_endpoints)
     return ServiceState(settings=settings, guideline=guideline, pipeline=Pipeline(guideline, resolver, templates),
                         discovery=discovery, openapi=openapi, today=today)

@@ -1,4 +1,4 @@
-"""The `hamstring-cds` command line: evaluate, services (serve is exercised by bench/)."""
+"""The `hamstring-cds` command line: evaluate, services, sandbox load (serve is exercised by bench/)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
+import responses
 
+from cds_service import create_app
 from cds_service.cli import main
 from tests.builders import hook_request, pt_order, weekly
 
@@ -69,3 +71,58 @@ def test_invalid_settings_exit_2_with_one_line(capsys: pytest.CaptureFixture[str
     monkeypatch.setenv("CDS_FHIR_MAX_PAGES", "zero")
     assert main(["services"]) == 2
     assert "fhir_max_pages" in capsys.readouterr().err
+
+
+def test_a_fixture_file_is_refused_saying_it_has_no_hook_and_what_evaluate_expects(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    fixture = Path(__file__).parent / "fixtures" / "hooks" / "compliant-order-sign.json"
+    assert "hook" not in json.loads(fixture.read_text()) and main(["evaluate", str(fixture)]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and "Unknown CDS service" not in err
+    assert f'{fixture} has no "hook"' in err and '"request" member has one' in err
+    assert "hook (one of order-sign, order-select, patient-view), hookInstance, context and prefetch" in err
+
+
+def test_an_unknown_hook_names_the_hooks_evaluate_knows(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    request = tmp_path / "req.json"
+    request.write_text(json.dumps({"hook": "encounter-start", "hookInstance": "x", "context": {}}))
+    assert main(["evaluate", str(request)]) == 2
+    err = capsys.readouterr().err
+    assert "no service answers hook 'encounter-start'" in err and "order-sign, order-select, patient-view" in err
+
+
+def test_evaluate_does_not_warn_about_the_fhir_allow_list(capsys: pytest.CaptureFixture[str],
+                                                           caplog: pytest.LogCaptureFixture, tmp_path: Path) -> None:
+    """Only the service warns that an empty allow-list means no FHIR server: evaluate works offline."""
+    code, _ = run(capsys, "evaluate", str(EXAMPLES / "order-sign-violating.json"), "--as-of", "2026-11-23")
+    assert code == 0
+    assert "ALLOWLIST" not in caplog.text + capsys.readouterr().err
+    create_app({"instance_path": tmp_path, "auth_required": False})
+    assert "CDS_FHIR_SERVER_ALLOWLIST is empty" in caplog.text
+
+
+@pytest.mark.parametrize("folder", ["missing", "empty", "requests"])
+def test_sandbox_load_without_sample_patients_fails_saying_so(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                                              folder: str) -> None:
+    """A wheel or image install has no examples/ folder; a wrong --dir must not print nothing and exit 0.
+    It fails before waiting for the FHIR server (nothing listens on the URL given)."""
+    target = {"missing": tmp_path / "nope", "empty": tmp_path, "requests": EXAMPLES}[folder]
+    code = main(["sandbox", "load", "--fhir-server", "http://127.0.0.1:9/fhir", "--dir", str(target),
+                 "--wait", "30"])
+    out, err = capsys.readouterr()
+    assert code == 1 and out == ""
+    assert {"missing": f"no folder {target}", "empty": f"{target} has no transaction bundles",
+            "requests": "is not a transaction Bundle"}[folder] in err
+
+
+def test_sandbox_load_says_what_it_loaded(capsys: pytest.CaptureFixture[str]) -> None:
+    fhir = "http://127.0.0.1:9/fhir"
+    patients = EXAMPLES / "patients"
+    with responses.RequestsMock() as rsps:
+        rsps.get(f"{fhir}/metadata", json={"resourceType": "CapabilityStatement"})
+        rsps.post(fhir, json={"resourceType": "Bundle", "type": "transaction-response", "entry": [{}, {}]})
+        assert main(["sandbox", "load", "--fhir-server", fhir, "--dir", str(patients)]) == 0
+        posted = sum(c.request.method == "POST" for c in rsps.calls)
+    lines = capsys.readouterr().out.splitlines()
+    assert posted == len(lines) - 1 >= 5
+    assert lines[-1] == f"loaded {posted} bundles ({2 * posted} resources) from {patients} into {fhir}"

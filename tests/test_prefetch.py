@@ -126,6 +126,28 @@ def test_server_off_the_allow_list_is_never_contacted(client: FlaskClient) -> No
     assert "allow-list" in response.get_json()["issue"][0]["diagnostics"]
 
 
+def test_the_412_for_a_server_off_the_allow_list_names_its_origin_and_the_list_form(client: FlaskClient) -> None:
+    """The integration engineer learns which origin to add and in which form, said once for all keys."""
+    with responses.RequestsMock() as rsps:
+        response = client.post(SIGN, json=request_body(server="https://Other.example.net:443/fhir/R4",
+                                                       drop=("conditions", "patient")))
+        plain = client.post(SIGN, json=request_body(server="http://fhir.example.org/r4", drop=("conditions",)))
+        credentials = client.post(SIGN, json=request_body(server="https://user:pw@fhir.example.org/r4",
+                                                          drop=("conditions",)))
+        assert len(rsps.calls) == 0
+    [issue] = response.get_json()["issue"]
+    assert issue["expression"] == ["conditions", "patient"]
+    assert issue["diagnostics"] == (
+        "Required data could not be obtained (conditions, patient: not in prefetch and fhirServer is not on the "
+        "allow-list: its origin https://other.example.net is not one of the origins in CDS_FHIR_SERVER_ALLOWLIST "
+        "(comma-separated origins scheme://host[:port], no path, e.g. https://fhir.example.org))")
+    said = plain.get_json()["issue"][0]["diagnostics"]
+    assert "its origin http://fhir.example.org is not one of" in said and "refused even when listed: plain http" in said
+    said = credentials.get_json()["issue"][0]["diagnostics"]
+    assert "fhirServer https://fhir.example.org is refused: credentials in the URL" in said
+    assert "pw" not in said and TOKEN not in said
+
+
 def test_full_prefetch_needs_no_allow_listed_server(client: FlaskClient) -> None:
     with responses.RequestsMock() as rsps:
         body = request_body(server="https://other.example.net/fhir")

@@ -22,6 +22,9 @@ if TYPE_CHECKING:
     from cds_service.pipeline import HookOutcome
 
 MAX_ERROR_CHARS = 500
+# Widths of the audit columns (cds_service/audit/models.py) for values the caller chose: a longer value
+# would make PostgreSQL refuse the record (and the batch it is written with).
+MAX_HOOK_INSTANCE_CHARS, MAX_HOOK_CHARS, MAX_USER_REF_CHARS = 255, 40, 255
 
 
 @dataclass
@@ -166,10 +169,11 @@ def call_record(outcome: HookOutcome | None, *, service_id: str, status: int, bo
                         jwt_iss=getattr(caller, "iss", None), jwt_jti=getattr(caller, "jti", None))
     if outcome is None:
         return record
-    record.hook_instance, record.hook, record.as_of = outcome.hook_instance, outcome.hook, outcome.as_of
+    record.hook_instance = _shortened(outcome.hook_instance, MAX_HOOK_INSTANCE_CHARS)
+    record.hook, record.as_of = _shortened(outcome.hook, MAX_HOOK_CHARS), outcome.as_of
     record.patient_pseudonym = pseudonymize(outcome.patient_id)
     record.patient_ref = f"Patient/{outcome.patient_id}" if keep_patient_ref and outcome.patient_id else None
-    record.user_ref = outcome.user_id
+    record.user_ref = _shortened(outcome.user_id, MAX_USER_REF_CHARS)
     record.fhir_queries = outcome.fetched
     if outcome.evaluation is not None:
         record.in_population = outcome.evaluation.in_population
@@ -179,3 +183,7 @@ def call_record(outcome: HookOutcome | None, *, service_id: str, status: int, bo
         if capture and outcome.replay_input is not None:
             record.capture = outcome.replay_input
     return record
+
+
+def _shortened(value: str | None, limit: int) -> str | None:
+    return value[:limit] if value else None

@@ -86,6 +86,34 @@ def test_zero_card_and_refused_calls_are_recorded(make_app: Callable[..., Flask]
     assert rows(app, cards) == []
 
 
+def test_a_refused_call_keeps_the_hook_instance_and_hook_its_body_gives(make_app: Callable[..., Flask]) -> None:
+    """A quality team finds the EHR's refused call by its hookInstance: recorded from the raw body when it
+    is a string (shortened to its column), never anything else of the body, such as the token."""
+    app = make_app()
+    client = app.test_client()
+    token = {"access_token": SECRET_TOKEN, "token_type": "Bearer", "expires_in": 300, "scope": "patient/*.read",
+             "subject": "cds"}
+    no_context = {"hook": "order-sign", "hookInstance": "d1577c69-dfbe-44ad-ba6d-3e05e953b2ea",
+                  "fhirServer": FHIR, "fhirAuthorization": token}
+    long_instance = violating(hookInstance="x" * 400, context="not an object")
+    wrong_types = {"hook": ["order-sign"], "hookInstance": 12345, "context": {}}
+    wrong_hook = violating(hook="patient-view" + "!" * 100)
+    assert client.post(SIGN, json=no_context).status_code == 400
+    assert client.post(SIGN, json=long_instance).status_code == 400
+    assert client.post(SIGN, json=wrong_types).status_code == 400
+    assert client.post(SIGN, json=wrong_hook).status_code == 400
+    assert client.post("/cds-services/no-such-service", json=no_context).status_code == 404
+    recorded = rows(app, calls)
+    assert [(c["status"], c["service_id"], c["hook"], c["hook_instance"]) for c in recorded] == [
+        (400, "hamstring-rehab-order-sign", "order-sign", no_context["hookInstance"]),
+        (400, "hamstring-rehab-order-sign", "order-sign", "x" * 255),
+        (400, "hamstring-rehab-order-sign", None, None),
+        (400, "hamstring-rehab-order-sign", wrong_hook["hook"][:40], wrong_hook["hookInstance"]),
+        (404, "no-such-service", "order-sign", no_context["hookInstance"])]
+    assert all(c["error"] and c["patient_pseudonym"] is None for c in recorded)
+    assert SECRET_TOKEN.encode() not in everything(app)
+
+
 def test_feedback_is_joined_to_its_card_and_feedback_for_unknown_cards_is_kept_and_flagged(
         make_app: Callable[..., Flask]) -> None:
     app = make_app()
