@@ -29,6 +29,13 @@ class HamstringInjury(Frozen):
     is_high_grade: bool = False
 
 
+class UnreadableOrder(Frozen):
+    """A draft order under review that the service could not read, so could not check."""
+
+    ref: str
+    reason: str
+
+
 class TherapyPlan(Frozen):
     """A planned physical-therapy program: a draft or recorded ServiceRequest."""
 
@@ -163,6 +170,8 @@ class ClinicalFacts(Frozen):
     analgesic_orders: tuple[AnalgesicOrder, ...] = ()
     rest_orders: tuple[RestOrder, ...] = ()
     therapy_stops: tuple[TherapyStop, ...] = ()
+    # Draft orders under review that could not be read (HAM-00).
+    unreadable_orders: tuple[UnreadableOrder, ...] = ()
 
     @property
     def rehab_start(self) -> date | None:

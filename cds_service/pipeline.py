@@ -24,7 +24,7 @@ from cds_service.schemas import CONTEXT_MODELS, HookRequest, PatientViewContext
 from cds_service.services import SERVICES, Service
 from fhir_mappings.facts import HookData, build_facts, ref_of
 from fhir_mappings.order_edits import build_action
-from fhir_mappings.parse import resources_in
+from fhir_mappings.parse import SkippedResource, conformed, reading_report, resources_in
 
 
 @dataclass
@@ -44,6 +44,7 @@ class HookOutcome:
     rendered: list[tuple[Finding, dict[str, Any]]] = field(default_factory=list)
     silent_rendered: list[tuple[Finding, dict[str, Any]]] = field(default_factory=list)
     replay_input: dict[str, Any] | None = None  # context + resolved prefetch; no fhirServer, no token
+    skipped: list[SkippedResource] = field(default_factory=list)  # resources that could not be read
 
 
 @dataclass
@@ -67,7 +68,10 @@ class Pipeline:
             data = hook_data(request, context, resolution)
             outcome.replay_input = {"hook": request.hook, "hookInstance": request.hookInstance,
                                     "context": request.context, "prefetch": resolution.values}
-            outcome.evaluation = evaluate(build_facts(data, as_of), self.guideline)
+            with reading_report() as report:  # every resource that cannot be read, for the audit trail
+                facts = build_facts(data, as_of)
+            outcome.skipped = list(report.skipped.values())
+            outcome.evaluation = evaluate(facts, self.guideline)
             edits = DraftEdits(data)
             outcome.rendered = self.cards(outcome.evaluation.findings, edits, source_url)
             outcome.silent_rendered = self.cards(outcome.evaluation.silent, edits, source_url)
@@ -146,7 +150,8 @@ def parse_request(payload: Any, service: Service) -> tuple[HookRequest, PatientV
 def hook_data(request: HookRequest, context: PatientViewContext, resolution: Resolution) -> HookData:
     draft_bundle = getattr(context, "draftOrders", None)
     entries = [] if draft_bundle is None else draft_bundle.entry
-    drafts = tuple(resources_in({"resourceType": "Bundle", "entry": entries}))
+    # Drafts conformed whole (a few resources): the checks and the suggestions' edits read them in R4's shape.
+    drafts = tuple(conformed(r) for r in resources_in({"resourceType": "Bundle", "entry": entries}))
     return HookData(hook=request.hook, patient_id=context.patientId, draft_orders=drafts,
                     selections=frozenset(getattr(context, "selections", ()) or ()), prefetch=resolution.values)
 

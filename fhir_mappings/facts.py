@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from cards.facts import ClinicalFacts
+from cards.facts import ClinicalFacts, UnreadableOrder
 from fhir_mappings.conditions import hamstring_injuries, patient_age
 from fhir_mappings.monitoring import monitoring_facts
 from fhir_mappings.orders import order_facts
-from fhir_mappings.parse import by_type, resources_in
+from fhir_mappings.parse import by_type, conformed, resources_in, unreadable_reason
 from fhir_mappings.therapy import (
     delivered_sessions,
     is_physical_therapy,
@@ -40,9 +40,11 @@ class HookData:
         return f"Patient/{self.patient_id}"
 
     def recorded(self) -> list[dict[str, Any]]:
+        """Every resource of the prefetch, its own members conformed to R4 (parse.conformed; validation
+        conforms what is inside its elements): a large prefetch is not walked twice."""
         out: list[dict[str, Any]] = []
         for value in self.prefetch.values():
-            out.extend(resources_in(value))
+            out.extend(conformed(r, deep=False) for r in resources_in(value))
         return out
 
     def orders_under_review(self) -> tuple[dict[str, Any], ...]:
@@ -76,7 +78,18 @@ def build_facts(data: HookData, as_of: date) -> ClinicalFacts:
         program_ended=program_ended(plans),
         **monitoring_facts(typed, data.draft_orders, drafts, injuries, plans, sessions, as_of, data.subject_ref),
         **order_facts(drafts, recorded, data.hook, data.subject_ref),
+        unreadable_orders=unreadable_orders(drafts, data.subject_ref),
     )
+
+
+def unreadable_orders(drafts: Iterable[dict[str, Any]], subject_ref: str) -> tuple[UnreadableOrder, ...]:
+    """Draft orders under review the service cannot read (each is also in the call's reading report)."""
+    out = []
+    for draft in drafts:
+        reason = unreadable_reason(draft, subject_ref)
+        if reason is not None:
+            out.append(UnreadableOrder(ref=ref_of(draft), reason=reason))
+    return tuple(out)
 
 
 def _plans(drafts: Iterable[dict[str, Any]], recorded: Iterable[dict[str, Any]], subject_ref: str) -> tuple:

@@ -1,9 +1,11 @@
 """Raw FHIR JSON -> fhir.resources.R4B models, leniently.
 
 Real EHRs and the public CDS Hooks sandbox send resources that strict R4 validation rejects (a draft
-MedicationRequest without `intent`, Bundles without `type`, extra members). We parse what the
-criteria read: members R4 does not know are dropped, and a missing required member that no
-criterion reads gets a neutral value. A resource that still fails is skipped and reported, never fatal.
+MedicationRequest without `intent`, Bundles without `type`, extra members, one object where R4 has an
+array). We parse what the criteria read: common unambiguous deviations are conformed (conform.py),
+members R4 does not know are dropped, and a missing required member that no criterion reads gets a
+neutral value. A resource that still fails is skipped, never fatal and never silent: every time, the log
+says which resource and why, and the call's `ReadingReport` lists it for the audit trail and the cards.
 """
 
 from __future__ import annotations
@@ -13,6 +15,10 @@ import threading
 import types
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from functools import cache
 from typing import Any, TypeVar, Union, get_args, get_origin
 
@@ -27,6 +33,7 @@ from fhir.resources.R4B.resource import Resource
 from fhir.resources.R4B.servicerequest import ServiceRequest
 from pydantic import BaseModel, ValidationError
 
+from fhir_mappings.conform import conform
 from fhir_mappings.json_hygiene import without_empty
 from fhir_mappings.models import with_cached_checks
 
@@ -41,7 +48,9 @@ MAX_REPAIRS = 4  # fhir.resources reports missing required members one at a time
 # Narrative and metadata: no criterion reads them, and the XHTML narrative is the costliest to validate.
 UNREAD_MEMBERS = ("text", "meta")
 VALIDATED_LIMIT = 4096
-_validated: OrderedDict[bytes, BaseModel | None] = OrderedDict()
+MAX_REASON_CHARS = 300
+# Validation outcomes by content: the model, or None and the reason the resource could not be read.
+_validated: OrderedDict[bytes, tuple[BaseModel | None, str | None]] = OrderedDict()
 _validated_lock = threading.Lock()
 # Validated data-type elements (a code, a subject reference, a quantity) by type and content. Resources of
 # one request repeat them (eight pain scores share their code and subject); a model accepts a validated
@@ -57,6 +66,38 @@ NEUTRAL_REQUIRED: dict[str, dict[str, Any]] = {
     "Procedure": {"status": "unknown"},
     "Observation": {"status": "unknown"},
 }
+
+
+@dataclass(frozen=True)
+class SkippedResource:
+    """A resource the service could not read: its reference and why (a member path and the problem)."""
+
+    ref: str
+    reason: str
+
+
+@dataclass
+class ReadingReport:
+    """The resources one call could not read, each once, in the order met."""
+
+    skipped: dict[str, SkippedResource] = dataclass_field(default_factory=dict)
+
+    def add(self, ref: str, reason: str) -> None:
+        self.skipped.setdefault(ref, SkippedResource(ref, reason))
+
+
+_report: ContextVar[ReadingReport | None] = ContextVar("fhir_reading_report", default=None)
+
+
+@contextmanager
+def reading_report() -> Iterator[ReadingReport]:
+    """Collects, for the code run inside it, every resource `parse` could not read."""
+    report = ReadingReport()
+    token = _report.set(report)
+    try:
+        yield report
+    finally:
+        _report.reset(token)
 
 
 def resources_in(value: Any) -> Iterator[dict[str, Any]]:
@@ -107,18 +148,55 @@ def parse(data: dict[str, Any], subject_ref: str | None = None) -> BaseModel | N
         key: bytes | None = orjson.dumps([subject_ref, slim])
     except orjson.JSONEncodeError:  # not JSON-shaped (an integer beyond 64 bits): validate without caching
         key = None
+    known = None
     if key is not None:
         with _validated_lock:
-            if key in _validated:
+            known = _validated.get(key)
+            if known is not None:
                 _validated.move_to_end(key)
-                return _validated[key]
-    result = _validate(slim, subject_ref)
-    if key is not None:
-        with _validated_lock:
-            _validated[key] = result
-            while len(_validated) > VALIDATED_LIMIT:
-                _validated.popitem(last=False)
-    return result
+    if known is None:
+        known = _validate(slim, subject_ref)
+        if key is not None:
+            with _validated_lock:
+                _validated[key] = known
+                while len(_validated) > VALIDATED_LIMIT:
+                    _validated.popitem(last=False)
+    model, reason = known
+    if model is None:
+        _skipped(data, reason or "not a readable FHIR R4 resource")
+    return model
+
+
+def unreadable_reason(data: dict[str, Any], subject_ref: str | None = None) -> str | None:
+    """Why a resource of a type the service reads cannot be read; None when it can (or is of another type)."""
+    if parse(data, subject_ref) is not None or str(data.get("resourceType")) not in MODELS:
+        return None
+    report = _report.get()
+    known = report.skipped.get(ref_text(data)) if report is not None else None
+    return known.reason if known else "not a readable FHIR R4 resource"
+
+
+def conformed(resource: dict[str, Any], deep: bool = True) -> dict[str, Any]:
+    """`resource` with common vendor deviations conformed to R4 (conform.py); logged when any was."""
+    model = MODELS.get(str(resource.get("resourceType")))
+    if model is None:
+        return resource
+    fixed, changes = conform(resource, model, deep)
+    if changes:
+        log.info("read %s leniently: %s", ref_text(resource), "; ".join(changes[:5]))
+    return fixed
+
+
+def ref_text(data: dict[str, Any]) -> str:
+    return f"{data.get('resourceType')}/{str(data.get('id'))[:64]}"
+
+
+def _skipped(data: dict[str, Any], reason: str) -> None:
+    ref = ref_text(data)
+    log.warning("skipped unreadable %s: %s", ref, reason)
+    report = _report.get()
+    if report is not None:
+        report.add(ref, reason)
 
 
 def _without_unread(data: dict[str, Any]) -> dict[str, Any]:
@@ -136,22 +214,33 @@ def clear_validated() -> None:
         _elements.clear()
 
 
-def _validate(data: dict[str, Any], subject_ref: str | None) -> BaseModel | None:
+def _validate(data: dict[str, Any], subject_ref: str | None) -> tuple[BaseModel | None, str | None]:
     model = MODELS.get(str(data.get("resourceType")))
     if model is None:
-        return None
-    original = data
+        return None, "no model for this resource type"
     data = _with_validated_elements(model, data)
+    first_error: ValidationError | ValueError | None = None
     for _ in range(MAX_REPAIRS + 1):
         try:
-            return model(**data)  # what model_validate does for these models, less one wrapping call
+            return model(**data), None  # what model_validate does for these models, less one wrapping call
         except (ValidationError, ValueError) as error:
-            repaired = _repair(data, error, subject_ref)
+            first_error = first_error or error
+            repaired = _repair(data, error, subject_ref, model)
             if repaired is None:
-                break
+                return None, _reason(error)
             data = repaired
-    log.info("skipped unreadable %s/%s", original.get("resourceType"), original.get("id"))
-    return None
+    return None, _reason(first_error)
+
+
+def _reason(error: Exception | None) -> str:
+    """The first problem validation found, as a member path and a message: no values (they may be PHI)."""
+    if isinstance(error, ValidationError) and error.errors():
+        problem = error.errors()[0]
+        where = ".".join(str(p) for p in problem.get("loc", ())) or "resource"
+        text = f"{where}: {problem.get('msg', 'invalid')}"
+    else:
+        text = str(error or "invalid")
+    return text[:MAX_REASON_CHARS]
 
 
 def _with_validated_elements(model: type[BaseModel], data: dict[str, Any]) -> dict[str, Any]:
@@ -203,12 +292,16 @@ def _element_fields(model: type[BaseModel]) -> dict[str, type[BaseModel]]:
     return fields
 
 
-def _repair(data: dict[str, Any], error: Exception, subject_ref: str | None) -> dict[str, Any] | None:
+def _repair(data: dict[str, Any], error: Exception, subject_ref: str | None,
+            model: type[BaseModel]) -> dict[str, Any] | None:
     if not isinstance(error, ValidationError):
         return None
     cleaned = without_empty(data)
     if cleaned != data:  # FHIR has no null or empty values: read the resource without them
         return cleaned  # type: ignore[no-any-return]
+    conformed, changes = conform(data, model)
+    if changes:  # one object where R4 has an array, a number sent as a string, ...
+        return conformed
     repaired = dict(data)
     neutral = NEUTRAL_REQUIRED.get(str(data.get("resourceType")), {})
     changed = False

@@ -94,6 +94,8 @@ class ConceptSet:
 
     def _matches(self, concept: dict[str, Any]) -> bool:
         codings = concept.get("coding")
+        if isinstance(codings, dict):  # one coding where R4 has an array (vendor shape, read leniently)
+            codings = [codings]
         if isinstance(codings, list):
             for coding in codings:
                 if isinstance(coding, dict) and (

@@ -31,7 +31,7 @@ def test_resources_sharing_elements_parse_as_the_model_would() -> None:
 @pytest.mark.parametrize("broken", [
     {"code": {"coding": [{"system": "http://loinc.org", "code": 5}]}},  # code not a string
     {"code": {"coding": [None]}},                                         # null in an array of elements
-    {"category": {"text": "not an array"}},
+    {"category": [{"text": 5}]},                                          # text not a string
     {"subject": {"reference": "Patient/pat-1", "unknown": 1}},
 ])
 def test_an_invalid_element_still_makes_the_resource_unreadable(broken: dict[str, Any]) -> None:

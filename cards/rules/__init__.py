@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from cards.rules import (
+    ham00_unreadable_order,
     ham01_program_duration,
     ham02_supervised_sessions,
     ham03_eccentric_strengthening,
@@ -22,6 +23,7 @@ from cards.rules.base import Criterion
 ALL_CRITERIA: dict[str, Criterion] = {
     c.id: c
     for c in (
+        ham00_unreadable_order.CRITERION,
         ham01_program_duration.CRITERION,
         ham02_supervised_sessions.CRITERION,
         ham03_eccentric_strengthening.CRITERION,

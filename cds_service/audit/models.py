@@ -49,6 +49,8 @@ calls = Table(
     Column("as_of", Date),
     Column("in_population", Boolean),
     Column("failed_criteria", JSON, nullable=False),
+    Column("skipped_resources", JSON),  # [{"ref", "reason"}]: resources that could not be read (0003)
+    Column("partial", Boolean),  # skipped resources or failed criteria: not everything was checked (0003)
     Column("card_count", Integer, nullable=False),
     Column("silent_count", Integer, nullable=False),
     Index("ix_audit_call_received_at", "received_at"),

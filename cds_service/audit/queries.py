@@ -65,7 +65,7 @@ def day_range(since: date | None, until: date | None) -> tuple[datetime | None, 
 def list_calls(db: Connection, flt: CallFilter, before: int | None = None, limit: int = 50) -> list[dict[str, Any]]:
     query: Select[Any] = select(calls.c.id, calls.c.received_at, calls.c.service_id, calls.c.hook, calls.c.status,
                                 calls.c.card_count, calls.c.silent_count, calls.c.latency_ms, calls.c.hook_instance,
-                                calls.c.error).where(*flt.where())
+                                calls.c.error, calls.c.partial).where(*flt.where())
     if before is not None:
         query = query.where(calls.c.id < before)
     rows = [as_dict(r) for r in db.execute(query.order_by(calls.c.id.desc()).limit(limit))]

@@ -60,6 +60,9 @@ class CallRecord:
     as_of: date | None = None
     in_population: bool | None = None
     failed_criteria: list[str] = field(default_factory=list)
+    # Resources that could not be read ({"ref", "reason"}); with failed criteria they make the evaluation partial.
+    skipped_resources: list[dict[str, str]] = field(default_factory=list)
+    partial: bool = False
     cards: list[CardRecord] = field(default_factory=list)
     capture: dict[str, Any] | None = None
 
@@ -178,6 +181,8 @@ def call_record(outcome: HookOutcome | None, *, service_id: str, status: int, bo
     if outcome.evaluation is not None:
         record.in_population = outcome.evaluation.in_population
         record.failed_criteria = list(outcome.evaluation.failed)
+        record.skipped_resources = [{"ref": s.ref, "reason": s.reason} for s in outcome.skipped]
+        record.partial = bool(record.skipped_resources or record.failed_criteria)
         record.cards = (card_records(outcome.rendered, guideline, silent=False)
                         + card_records(outcome.silent_rendered, guideline, silent=True))
         if capture and outcome.replay_input is not None:
