@@ -16,7 +16,15 @@ from pathlib import Path
 from typing import Any
 
 from cards.facts import AnalgesicOrder
-from fhir_mappings.timeutil import duration_days, inclusive_days, unit_days
+from fhir_mappings.timeutil import (
+    amount,
+    duration_days,
+    period_days,
+    plausible_days,
+    range_days,
+    to_date,
+    unit_days,
+)
 
 PRODUCTS_FILE = Path(__file__).with_name("analgesic_products.json")
 
@@ -63,30 +71,75 @@ def analgesic_order(raw: dict[str, Any], request: Any, is_draft: bool) -> Analge
 
 
 def course_days(request: Any) -> tuple[float | None, str | None]:
-    for dosage in request.dosageInstruction or []:
-        repeat = dosage.timing.repeat if dosage.timing else None
-        if repeat is None:
-            continue
-        if repeat.boundsDuration is not None and duration_days(repeat.boundsDuration):
-            return duration_days(repeat.boundsDuration), "boundsDuration"
-        if repeat.boundsPeriod is not None:
-            days = inclusive_days(repeat.boundsPeriod.start, repeat.boundsPeriod.end)
-            if days:
-                return float(days), "boundsPeriod"
+    lined = _dosage_line_days(request)
+    if lined is not None:
+        return lined
     dispense = request.dispenseRequest
-    fills = 1 + (dispense.numberOfRepeatsAllowed or 0) if dispense else 1
+    refills = amount(dispense.numberOfRepeatsAllowed, "refills") if dispense is not None else None
+    fills = 1 + (refills or 0)
     supply = duration_days(dispense.expectedSupplyDuration) if dispense is not None else None
     if supply:
-        return supply * fills, "expectedSupplyDuration"
+        return plausible_days(supply * fills, "course"), "expectedSupplyDuration"
     per_day = administrations_per_day(request)
     for dosage in request.dosageInstruction or []:
         repeat = dosage.timing.repeat if dosage.timing else None
-        if repeat is not None and repeat.count and per_day:
-            return repeat.count / per_day, "count"
+        count = amount(repeat.count, "dose count") if repeat is not None else None
+        if count and per_day:
+            return plausible_days(count / per_day, "course"), "count"
     dose = dose_per_administration(request)
     quantity = dispense.quantity if dispense is not None else None
-    if quantity is not None and quantity.value and per_day and dose and _same_unit(quantity, request):
-        return float(quantity.value) * fills / (dose * per_day), "quantity"
+    dispensed = amount(quantity.value, "dispensed quantity") if quantity is not None else None
+    if dispensed and per_day and dose and _same_unit(quantity, request):
+        return plausible_days(dispensed * fills / (dose * per_day), "course"), "quantity"
+    return None, None
+
+
+def _dosage_line_days(request: Any) -> tuple[float | None, str] | None:
+    """The course the dosage lines' own bounds give: lines of one `sequence` run together (the longest
+    counts), sequences one after another (1 then 2: their lengths add up), a line without a sequence
+    alongside all of them; dated lines (boundsPeriod) span from the earliest start to the latest end.
+    A range counts its upper bound (the check is a maximum). The form names the one line that set the
+    length, or `dosageInstruction` when several did (no single element to shorten)."""
+    by_sequence: dict[int | None, float] = {}
+    forms: list[str] = []
+    periods: list[Any] = []
+    for dosage in request.dosageInstruction or []:
+        repeat = dosage.timing.repeat if dosage.timing else None
+        days, form = _line_days(repeat)
+        if days is None or form is None:
+            continue
+        forms.append(form)
+        if form == "boundsPeriod" and repeat is not None:
+            periods.append(repeat.boundsPeriod)
+        by_sequence[dosage.sequence] = max(days, by_sequence.get(dosage.sequence, 0.0))
+    if not forms:
+        return None
+    together = by_sequence.pop(None, 0.0)
+    total = max(sum(by_sequence.values()), together)
+    if len(periods) > 1:
+        starts = [(day, p.start) for p in periods if (day := to_date(p.start)) is not None]
+        ends = [(day, p.end) for p in periods if (day := to_date(p.end)) is not None]
+        span = period_days(min(starts, key=_first)[1], max(ends, key=_first)[1]) if starts and ends else None
+        total = max(total, span or 0.0)
+    return plausible_days(total, "course"), forms[0] if len(forms) == 1 else "dosageInstruction"
+
+
+def _first(pair: tuple[Any, Any]) -> Any:
+    return pair[0]
+
+
+def _line_days(repeat: Any) -> tuple[float | None, str | None]:
+    if repeat is None:
+        return None, None
+    if repeat.boundsDuration is not None and duration_days(repeat.boundsDuration):
+        return duration_days(repeat.boundsDuration), "boundsDuration"
+    if repeat.boundsPeriod is not None:
+        days = period_days(repeat.boundsPeriod.start, repeat.boundsPeriod.end)
+        if days:
+            return days, "boundsPeriod"
+    ranged = range_days(repeat.boundsRange, "high")
+    if ranged:
+        return ranged, "boundsRange"
     return None, None
 
 
@@ -101,11 +154,12 @@ def _same_unit(quantity: Any, request: Any) -> bool:
 def administrations_per_day(request: Any) -> float | None:
     for dosage in request.dosageInstruction or []:
         repeat = dosage.timing.repeat if dosage.timing else None
-        if repeat is None or not repeat.frequency or not repeat.period:
+        if repeat is None:
             continue
-        per_unit = unit_days(repeat.periodUnit)
-        if per_unit and float(repeat.period) > 0:
-            return float(repeat.frequencyMax or repeat.frequency) / (float(repeat.period) * per_unit)
+        frequency = amount(repeat.frequencyMax or repeat.frequency, "frequency")
+        period, per_unit = amount(repeat.period, "period"), unit_days(repeat.periodUnit)
+        if frequency and period and per_unit:
+            return frequency / (period * per_unit)
     return None
 
 
@@ -113,6 +167,7 @@ def dose_per_administration(request: Any) -> float | None:
     for dosage in request.dosageInstruction or []:
         for dose_rate in dosage.doseAndRate or []:
             quantity = dose_rate.doseQuantity
-            if quantity is not None and quantity.value and float(quantity.value) > 0:
-                return float(quantity.value)
+            value = amount(quantity.value, "dose") if quantity is not None else None
+            if value:
+                return value
     return None

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import json
+import logging
 import math
 from collections.abc import Callable, Mapping
 from datetime import timedelta
@@ -27,8 +28,9 @@ from cards.findings import Fix
 from fhir_mappings.analgesics import administrations_per_day, course_days, dose_per_administration
 from fhir_mappings.parse import parse
 from fhir_mappings.therapy import planned_days, planned_sessions, sessions_per_day
-from fhir_mappings.timeutil import to_date
+from fhir_mappings.timeutil import days_after, duration_days, to_date, to_datetime, whole_days
 
+log = logging.getLogger(__name__)
 UCUM = "http://unitsofmeasure.org"
 # An editor changes the draft copy in place, reading the parsed original; False if it cannot.
 Editor = Callable[[dict[str, Any], Any, Any], bool]
@@ -41,6 +43,16 @@ def build_action(fix: Fix, description: str, drafts: Mapping[str, dict[str, Any]
     `parsed`, when given, remembers each draft's parsed model and serialized JSON by reference across
     the fixes of one call (several suggestions often edit the same draft order, each its own copy).
     """
+    try:
+        return _action(fix, description, drafts, subject_ref, parsed)
+    except (ArithmeticError, ValueError, TypeError, KeyError) as exc:  # a value no edit can express
+        log.warning("no suggestion for %s on %s: %s", fix.action, fix.target_ref or "a new order",
+                    type(exc).__name__)
+        return None
+
+
+def _action(fix: Fix, description: str, drafts: Mapping[str, dict[str, Any]],
+            subject_ref: str, parsed: dict[str, Any] | None) -> dict[str, Any] | None:
     if fix.action == "update":
         ref = fix.target_ref or ""
         original = drafts.get(ref)
@@ -133,9 +145,10 @@ def set_program_weeks(resource: dict[str, Any], request: Any, weeks: int) -> boo
         return True
     start = resource.get("occurrenceDateTime")
     first_day = to_date(start)
-    if first_day is not None:
+    last_day = days_after(first_day, days - 1) if first_day is not None else None
+    if last_day is not None:
         resource.pop("occurrenceDateTime")
-        resource["occurrencePeriod"] = {"start": start, "end": (first_day + timedelta(days=days - 1)).isoformat()}
+        resource["occurrencePeriod"] = {"start": start, "end": last_day.isoformat()}
         return True
     if "occurrencePeriod" in resource or timing is not None:
         return False
@@ -158,11 +171,18 @@ def set_sessions(resource: dict[str, Any], request: Any, sessions: int) -> bool:
     return False
 
 
-def _set_period_end(period: dict[str, Any], days: int) -> bool:
+def _set_period_end(period: dict[str, Any], days: int, hours: int | None = None) -> bool:
+    """End the period after `days` calendar days counting its first; after `hours` when given and the
+    start has a time of day (the period then runs the time between its ends: timeutil.period_days)."""
+    moment = to_datetime(period.get("start")) if hours is not None else None
+    if moment is not None and hours is not None:
+        period["end"] = (moment + timedelta(hours=hours)).isoformat().replace("+00:00", "Z")
+        return True
     start = to_date(period.get("start"))
-    if start is None:
+    end = days_after(start, days - 1) if start is not None else None
+    if end is None:
         return False
-    period["end"] = (start + timedelta(days=days - 1)).isoformat()
+    period["end"] = end.isoformat()
     return True
 
 
@@ -189,6 +209,8 @@ def set_course_days(resource: dict[str, Any], request: Any, days: int) -> bool:
     dose = dose_per_administration(request) or 0.0
     if form == "boundsDuration":
         repeat["boundsDuration"] = _days(days)
+    elif form == "boundsRange":
+        return _set_range_high(repeat["boundsRange"], request, days)
     elif form == "boundsPeriod":
         return _set_period_end(repeat["boundsPeriod"], days)
     elif form == "expectedSupplyDuration":
@@ -202,17 +224,29 @@ def set_course_days(resource: dict[str, Any], request: Any, days: int) -> bool:
     return True
 
 
+def _set_range_high(bounds: dict[str, Any], request: Any, days: int) -> bool:
+    """A range of days whose upper bound is `days` (its lower bound no longer than that)."""
+    parsed = next((d.timing.repeat.boundsRange for d in request.dosageInstruction or []
+                   if d.timing and d.timing.repeat and d.timing.repeat.boundsRange), None)
+    low = whole_days(duration_days(parsed.low)) if parsed is not None else None
+    if low is not None:
+        bounds["low"] = _days(min(low, days))
+    bounds["high"] = _days(days)
+    return True
+
+
 def limit_rest_hours(resource: dict[str, Any], request: Any, hours: int) -> bool:
     """Bound a complete-rest order to `hours` (whole days, counting the first)."""
     days = max(1, hours // 24)
     if isinstance(resource.get("occurrencePeriod"), dict) and resource["occurrencePeriod"].get("start"):
-        return _set_period_end(resource["occurrencePeriod"], days)
+        return _set_period_end(resource["occurrencePeriod"], days, hours)
     timing = resource.get("occurrenceTiming")
     repeat = timing.get("repeat") if isinstance(timing, dict) else None
     if isinstance(repeat, dict):
         if isinstance(repeat.get("boundsPeriod"), dict) and repeat["boundsPeriod"].get("start"):
-            return _set_period_end(repeat["boundsPeriod"], days)
-        repeat.pop("boundsPeriod", None)
+            return _set_period_end(repeat["boundsPeriod"], days, hours)
+        for choice in ("boundsPeriod", "boundsRange"):
+            repeat.pop(choice, None)
         repeat["boundsDuration"] = {"value": hours, "unit": "hours", "system": UCUM, "code": "h"}
         return True
     if "occurrenceDateTime" in resource or "occurrencePeriod" in resource:

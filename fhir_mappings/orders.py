@@ -14,7 +14,7 @@ from fhir_mappings.analgesics import analgesic_order
 from fhir_mappings.parse import parse
 from fhir_mappings.terminology import concept_set
 from fhir_mappings.therapy import is_physical_therapy, order_text, stops_therapy
-from fhir_mappings.timeutil import duration_days, inclusive_days, to_date
+from fhir_mappings.timeutil import duration_days, period_days, range_days, to_date
 
 REST_TYPES = ("ServiceRequest", "DeviceRequest")
 
@@ -61,18 +61,21 @@ def _rest_orders(judged: list[tuple[dict[str, Any], bool]], subject_ref: str) ->
 
 
 def rest_period(request: Any) -> tuple[date | None, float | None]:
-    """When the rest starts and how many hours it is planned for (None when the order does not say)."""
+    """When the rest starts and how many hours it is planned for (None when the order does not say).
+
+    A period with times of day runs the time between them (72 hours is 72, not four calendar days); a
+    Timing range counts its upper bound, since the check is a maximum."""
     period = request.occurrencePeriod
     if period is not None:
-        days = inclusive_days(period.start, period.end)
+        days = period_days(period.start, period.end)
         return to_date(period.start), days * 24.0 if days else None
     timing = request.occurrenceTiming
     repeat = timing.repeat if timing else None
     if repeat is not None:
         if repeat.boundsPeriod is not None:
-            days = inclusive_days(repeat.boundsPeriod.start, repeat.boundsPeriod.end)
+            days = period_days(repeat.boundsPeriod.start, repeat.boundsPeriod.end)
             return to_date(repeat.boundsPeriod.start), days * 24.0 if days else None
-        bounded = duration_days(repeat.boundsDuration)
+        bounded = duration_days(repeat.boundsDuration) or range_days(repeat.boundsRange, "high")
         if bounded:
             return to_date(getattr(request, "authoredOn", None)), bounded * 24.0
     quantity = getattr(request, "quantityQuantity", None)

@@ -1,8 +1,11 @@
 """ServiceRequest and Procedure -> physical-therapy plans and delivered sessions.
 
-Program length, first match wins: occurrencePeriod; Timing bounds (period, duration); repeat.count at
-its frequency. Sessions, first match wins: quantity in sessions or visits; repeat.count; frequency
-times the bounded duration. The form each came from is kept, so a fix edits the order the same way.
+Program length, first match wins: occurrencePeriod; Timing bounds (period, duration, range: its lower
+bound, since the check is a minimum); repeat.count at its frequency. A period with times of day runs
+the time between them (timeutil). Sessions, first match wins: quantity in sessions or visits;
+repeat.count; frequency times the bounded duration. The form each came from is kept, so a fix edits
+the order the same way. Absurd values (far-future dates, negative or century-long durations) are
+unusable: timeutil reads them as absent.
 """
 
 from __future__ import annotations
@@ -17,7 +20,16 @@ from fhir.resources.R4B.servicerequest import ServiceRequest
 from cards.facts import TherapyPlan, TherapySessions
 from fhir_mappings.parse import parse
 from fhir_mappings.terminology import concept_set
-from fhir_mappings.timeutil import duration_days, inclusive_days, to_date, unit_days, whole_days
+from fhir_mappings.timeutil import (
+    amount,
+    duration_days,
+    period_days,
+    plausible_days,
+    range_days,
+    to_date,
+    unit_days,
+    whole_days,
+)
 
 STOPPED_STATUSES = {"revoked", "entered-in-error"}
 SESSION_UNITS = {"", "1", "session", "sessions", "{session}", "{sessions}", "visit", "visits", "{visit}",
@@ -79,36 +91,43 @@ def _stop_note(raw: dict[str, Any]) -> str | None:
 
 def planned_days(request: ServiceRequest) -> tuple[int | None, str | None]:
     if request.occurrencePeriod is not None:
-        days = inclusive_days(request.occurrencePeriod.start, request.occurrencePeriod.end)
-        if days is not None:
+        days = whole_days(period_days(request.occurrencePeriod.start, request.occurrencePeriod.end))
+        if days:
             return days, "occurrencePeriod"
     repeat = request.occurrenceTiming.repeat if request.occurrenceTiming else None
     if repeat is None:
         return None, None
     if repeat.boundsPeriod is not None:
-        days = inclusive_days(repeat.boundsPeriod.start, repeat.boundsPeriod.end)
-        if days is not None:
+        days = whole_days(period_days(repeat.boundsPeriod.start, repeat.boundsPeriod.end))
+        if days:
             return days, "boundsPeriod"
     bounded = whole_days(duration_days(repeat.boundsDuration))
-    if bounded is not None:
+    if bounded:
         return bounded, "boundsDuration"
+    ranged = whole_days(range_days(repeat.boundsRange, "low"))
+    if ranged:
+        return ranged, "boundsRange"
     per_day = sessions_per_day(repeat)
-    if repeat.count and per_day:
-        return math.ceil(repeat.count / per_day), "count"
+    count = amount(repeat.count, "session count")
+    counted = plausible_days(math.ceil(count / per_day), "program") if count and per_day else None
+    if counted:
+        return int(counted), "count"
     return None, None
 
 
 def planned_sessions(request: ServiceRequest) -> tuple[int | None, str | None]:
     quantity = request.quantityQuantity
-    if quantity is not None and quantity.value is not None:
+    value = amount(quantity.value, "session quantity") if quantity is not None else None
+    if quantity is not None and value is not None:
         unit = (quantity.code or quantity.unit or "").strip().lower()
         if unit in SESSION_UNITS:
-            return int(quantity.value), "quantity"
+            return int(value), "quantity"
     repeat = request.occurrenceTiming.repeat if request.occurrenceTiming else None
     if repeat is None:
         return None, None
-    if repeat.count:
-        return int(repeat.count), "count"
+    count = amount(repeat.count, "session count")
+    if count:
+        return int(count), "count"
     per_day = sessions_per_day(repeat)
     days, _ = planned_days(request)
     if per_day and days:
@@ -117,12 +136,13 @@ def planned_sessions(request: ServiceRequest) -> tuple[int | None, str | None]:
 
 
 def sessions_per_day(repeat: Any) -> float | None:
-    if not repeat.frequency or not repeat.period:
+    frequency, period = amount(repeat.frequency, "frequency"), amount(repeat.period, "period")
+    if not frequency or not period:
         return None
     per_unit = unit_days(repeat.periodUnit)
     if not per_unit:
         return None
-    return float(repeat.frequency) / (float(repeat.period) * per_unit)
+    return frequency / (period * per_unit)
 
 
 def _start(request: ServiceRequest) -> Any:
