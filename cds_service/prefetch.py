@@ -4,8 +4,9 @@
   up to `fhir_max_pages` pages); a next link that cannot be followed makes the key unobtainable,
   because an incomplete list could hide what a criterion looks for;
 - key present and `null`: the EHR has no data; nothing is fetched;
-- key absent, an OperationOutcome, a Bundle with `search.mode=outcome` entries, or not a resource:
-  fetched by rendering our own template against fhirServer with the fhirAuthorization token;
+- key absent, an OperationOutcome, a Bundle with an outcome entry (`search.mode=outcome`) reporting an
+  error, or not a resource: fetched by rendering our own template against fhirServer with the
+  fhirAuthorization token (outcome entries with only warnings or information sit next to usable data);
 - all fetches of one call run in parallel under one time budget; a key that still has no data is
   a 412 naming it. A fhirServer off the allow-list is never contacted.
 """
@@ -73,15 +74,34 @@ def render_template(template: str, context: dict[str, Any]) -> str | None:
 
 
 def is_usable(value: Any) -> bool:
+    """A resource that is data: not an OperationOutcome, nor a Bundle with an OperationOutcome entry
+    (search.mode=outcome) reporting an error. Warnings and information next to data (or alone: nothing
+    matched) leave the data usable; parse.resources_in skips the outcome entries."""
     if not isinstance(value, dict) or not isinstance(value.get("resourceType"), str):
         return False
     if value["resourceType"] == "OperationOutcome":
         return False
     if value["resourceType"] == "Bundle":
-        for entry in value.get("entry") or []:
-            if isinstance(entry, dict) and (entry.get("search") or {}).get("mode") == "outcome":
+        entries = value.get("entry")
+        for entry in entries if isinstance(entries, list) else ():
+            if isinstance(entry, dict) and reports_failure(entry):
                 return False
     return True
+
+
+def reports_failure(entry: dict[str, Any]) -> bool:
+    """A Bundle entry that is an outcome with an error or fatal issue, or one of unknown severity."""
+    search, resource = entry.get("search"), entry.get("resource")
+    is_outcome = (isinstance(search, dict) and search.get("mode") == "outcome") or (
+        isinstance(resource, dict) and resource.get("resourceType") == "OperationOutcome")
+    if not is_outcome:
+        return False
+    issues = resource.get("issue") if isinstance(resource, dict) else None
+    if isinstance(issues, dict):  # one object where R4 has an array (vendor shape)
+        issues = [issues]
+    if not isinstance(issues, list) or not issues:
+        return True
+    return any(not isinstance(i, dict) or i.get("severity") not in ("warning", "information") for i in issues)
 
 
 def next_link(bundle: dict[str, Any]) -> str | None:

@@ -10,7 +10,7 @@ import re
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 FHIR_ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
 
@@ -66,8 +66,45 @@ class OrderSignContext(PatientViewContext):
     draftOrders: DraftOrdersBundle
 
 
+SELECTION_FORM = ("each selection is a draft order's reference 'ResourceType/id' (CDS Hooks order-select), "
+                  "e.g. 'MedicationRequest/123', naming an order in draftOrders")
+
+
 class OrderSelectContext(OrderSignContext):
     selections: list[str] = Field(min_length=1)
+
+    @field_validator("selections")
+    @classmethod
+    def selections_name_drafts(cls, selections: list[str], info: ValidationInfo) -> list[str]:
+        """Each selection as the `ResourceType/id` of a draft order. A bare id, an absolute URL ending in
+        the reference, or an entry's fullUrl is matched to the one draft it names; a selection naming no
+        draft (or several) is refused, since judging nothing would be an empty answer the EHR reads as
+        'no advice'."""
+        refs: dict[str, str] = {}
+        by_id: dict[str, list[str]] = {}
+        drafts = info.data.get("draftOrders")
+        for entry in drafts.entry if isinstance(drafts, DraftOrdersBundle) else []:
+            resource = entry.get("resource") if isinstance(entry, dict) else None
+            if not isinstance(resource, dict) or not isinstance(resource.get("resourceType"), str):
+                continue
+            ref = f"{resource['resourceType']}/{resource.get('id')}"
+            refs[ref] = ref
+            if isinstance(entry.get("fullUrl"), str):
+                refs[entry["fullUrl"]] = ref
+            by_id.setdefault(str(resource.get("id")), []).append(ref)
+        return [cls._draft_named(s, refs, by_id) for s in selections]
+
+    @staticmethod
+    def _draft_named(selection: str, refs: dict[str, str], by_id: dict[str, list[str]]) -> str:
+        text = selection.strip()
+        tail = "/".join(text.rstrip("/").split("/")[-2:])
+        found = refs.get(text) or refs.get(tail)
+        if found is None and "/" not in text and len(by_id.get(text, [])) == 1:
+            found = by_id[text][0]
+        if found is None:
+            why = "names several draft orders" if len(by_id.get(text, [])) > 1 else "names no draft order"
+            raise ValueError(f"{SELECTION_FORM}; {text[:80]!r} {why}")
+        return found
 
 
 CONTEXT_MODELS: dict[str, type[PatientViewContext]] = {
