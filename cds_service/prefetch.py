@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from concurrent.futures import FIRST_EXCEPTION, Executor, Future, wait
@@ -24,6 +25,7 @@ from cds_service.errors import DataUnavailable
 from cds_service.fhir_client import FhirClient, FhirError
 from cds_service.netguard import normalize_origin, refused_url
 
+log = logging.getLogger(__name__)
 TOKEN = re.compile(r"\{\{\s*([A-Za-z0-9_.]+)\s*\}\}")
 USER_TOKENS = {"userPractitionerId": "Practitioner", "userPractitionerRoleId": "PractitionerRole",
                "userPatientId": "Patient", "userRelatedPersonId": "RelatedPerson"}
@@ -114,11 +116,14 @@ def next_link(bundle: dict[str, Any]) -> str | None:
 
 
 class PrefetchResolver:
-    def __init__(self, client: FhirClient, executor: Executor, budget_seconds: float, max_pages: int):
+    def __init__(self, client: FhirClient, executor: Executor, budget_seconds: float, max_pages: int,
+                 optional: frozenset[str] = frozenset()):
+        """`optional`: keys answered without their data (logged) when it cannot be had, instead of a 412."""
         self.client = client
         self.executor = executor
         self.budget_seconds = budget_seconds
         self.max_pages = max_pages
+        self.optional = optional
 
     def resolve(self, templates: dict[str, str], context: dict[str, Any], prefetch: dict[str, Any] | None,
                 fhir_server: str | None, token: str | None, narrowed_to: frozenset[str] = frozenset()) -> Resolution:
@@ -160,8 +165,12 @@ class PrefetchResolver:
             else:
                 futures[key] = self.executor.submit(self._fetch_pages, url, token, deadline, first_page,
                                                     fhir_server or "", resolution.fetched.setdefault(key, []))
-        if futures:
-            wait(futures.values(), timeout=max(0.0, deadline - time.monotonic()), return_when=FIRST_EXCEPTION)
+        required = [f for key, f in futures.items() if key not in self.optional]
+        if required:  # a required key that fails ends the wait; an optional one never does
+            wait(required, timeout=max(0.0, deadline - time.monotonic()), return_when=FIRST_EXCEPTION)
+        optional = [f for key, f in futures.items() if key in self.optional]
+        if optional and not any(f.done() and f.exception() is not None for f in required):
+            wait(optional, timeout=max(0.0, deadline - time.monotonic()))
         for key, future in futures.items():
             if not future.done():
                 future.cancel()
@@ -171,6 +180,9 @@ class PrefetchResolver:
                 failed[key] = str(future.exception())
             else:
                 resolution.values[key] = future.result()
+        for key in sorted(failed.keys() & self.optional):
+            log.warning("prefetch key %s read as no data: %s", key, failed.pop(key))
+            resolution.values[key] = None
         if failed:
             keys_by_reason: dict[str, list[str]] = {}  # one reason, said once for all its keys
             for key in sorted(failed):

@@ -4,6 +4,13 @@ Templates use only `{{context.patientId}}` (CDS Hooks 2.0 prefetch tokens) and a
 the criteria read: observation and procedure searches list the codes of the concept sets the
 criteria match on. 2.0 templates cannot express "the last N days", so searches sort newest first and
 bound the count; the criteria apply their own date windows.
+
+Measures without a standard code (strength symmetry, LEFS, HAGOS and iHOT under site codes) cannot be
+searched by code: `assessments` asks for survey, exam and therapy Observations; outcome instruments
+recorded as QuestionnaireResponses come in `questionnaireResponses`; encounter diagnoses, which often
+carry no clinicalStatus and so are not in `conditions`, in `encounterDiagnoses`. These three keys are
+OPTIONAL_KEYS: an EHR that neither sends nor lets the service fetch them is answered from the rest
+(logged), as before they existed, rather than refused with 412.
 """
 
 from __future__ import annotations
@@ -33,12 +40,22 @@ def prefetch_templates() -> dict[str, str]:
         "procedures": f"Procedure?patient={PATIENT}&code={_codes(*PROCEDURE_SETS)}&_sort=-date&_count=100",
         "serviceRequests": f"ServiceRequest?patient={PATIENT}&_sort=-authored&_count=100",
         "medicationRequests": f"MedicationRequest?patient={PATIENT}&status=active&_count=100",
+        "assessments": f"Observation?patient={PATIENT}&category=survey,exam,therapy&_sort=-date&_count=100",
+        "questionnaireResponses": f"QuestionnaireResponse?patient={PATIENT}&status=completed,amended"
+                                  "&_sort=-authored&_count=50",
+        "encounterDiagnoses": f"Condition?patient={PATIENT}&category=encounter-diagnosis"
+                              "&_sort=-recorded-date&_count=50",
     }
+
+
+OPTIONAL_KEYS = frozenset({"assessments", "questionnaireResponses", "encounterDiagnoses"})
 
 
 USAGE = ("FHIR R4 only. Needs the patient, active conditions, pain and outcome-score observations, "
          "physical-therapy procedures, service requests and active medication requests: in prefetch, or "
-         "fetched from fhirServer (which must be on the service's allow-list) with fhirAuthorization.")
+         "fetched from fhirServer (which must be on the service's allow-list) with fhirAuthorization. "
+         "Reads too, when given or fetchable: survey, exam and therapy observations (strength, LEFS), "
+         "outcome questionnaire responses and encounter diagnoses.")
 
 
 @dataclass(frozen=True)

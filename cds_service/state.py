@@ -20,7 +20,7 @@ from cds_service.fhir_client import FhirClient
 from cds_service.openapi import openapi_document
 from cds_service.pipeline import Pipeline
 from cds_service.prefetch import PrefetchResolver
-from cds_service.services import SERVICES, prefetch_templates
+from cds_service.services import OPTIONAL_KEYS, SERVICES, prefetch_templates
 from cds_service.settings import Settings
 from cds_service.store import open_store
 from fhir_mappings.reference_data import check_reference_data
@@ -72,7 +72,8 @@ def build_state(settings: Settings, today: Callable[[], date] = today_utc) -> Se
     templates = prefetch_templates()
     client = FhirClient(settings.fhir_server_allowlist, allow_http_loopback=settings.fhir_allow_http_loopback)
     executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="fhir-fetch")
-    resolver = PrefetchResolver(client, executor, settings.fhir_time_budget_seconds, settings.fhir_max_pages)
+    resolver = PrefetchResolver(client, executor, settings.fhir_time_budget_seconds, settings.fhir_max_pages,
+                                OPTIONAL_KEYS)
     discovery = {"services": [s.definition(templates) for s in SERVICES.values()]}
     openapi = openapi_document(version("hamstring-rehab-cds"), settings.auth_required, settings.auth.public_endpoints)
     return ServiceState(settings=settings, guideline=guideline, pipeline=Pipeline(guideline, resolver, templates),

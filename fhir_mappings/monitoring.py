@@ -16,6 +16,7 @@ from cards.facts import SCORE_LOOKBACK_DAYS, HamstringInjury, TherapyPlan, Thera
 from fhir_mappings.conditions import weakness_findings
 from fhir_mappings.escalation import activity_clearances, hamstring_repair_done, referrals
 from fhir_mappings.observations import measurements
+from fhir_mappings.questionnaires import questionnaire_outcomes
 
 
 def episode_start(injuries: Iterable[HamstringInjury], plans: Iterable[TherapyPlan], sessions: TherapySessions,
@@ -35,7 +36,9 @@ def monitoring_facts(recorded: Mapping[str, Sequence[dict[str, Any]]], drafts: S
     lookback = timedelta(days=SCORE_LOOKBACK_DAYS)
     episode = episode_start(injuries, plans, sessions, as_of)
     record_since = episode - lookback if episode else None
-    found = measurements(recorded.get("Observation", ()), (episode or as_of) - lookback, as_of, subject_ref)
+    responses = questionnaire_outcomes(recorded.get("QuestionnaireResponse", ()), subject_ref)
+    found = measurements(recorded.get("Observation", ()), (episode or as_of) - lookback, as_of, subject_ref,
+                         extra_outcomes=responses)
     requests = recorded.get("ServiceRequest", ())
     return {
         "pain_scores": found.pain,

@@ -2,12 +2,17 @@
 
 Selection is done on the raw JSON first (code in a concept set, status, effective date within
 [since, as_of]), so a prefetch of thousands of Observations validates with fhir.resources only the
-few the criteria read. Values come from valueInteger or valueQuantity.value. A pain value outside
-0-10, or a strength value not in percent, is skipped: no card rather than a guess.
+few the criteria read. A measurement is the Observation itself or, in a panel, the first component of
+each kind (pain in a pain panel's component). Values come from valueInteger, valueQuantity.value or a
+number in valueString ("8", "8/10", "85 %"). A pain value outside 0-10 is skipped, and so is a pain
+score recorded for another body site (other-body-site, on bodySite, else on the code's text, unless the
+site is in hamstring-region). Strength symmetry is a percent, or a ratio (unit `1`) read as a percent.
+No card rather than a guess.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -18,11 +23,13 @@ from fhir.resources.R4B.observation import Observation
 from cards.facts import Measurement, OutcomeScore, PainScore
 from fhir_mappings.parse import parse
 from fhir_mappings.terminology import ConceptSet, concept_set
-from fhir_mappings.timeutil import to_date
+from fhir_mappings.timeutil import amount, to_date
 
 # Not (or no longer) a result: cancelled, entered in error, or registered but not yet available.
 UNUSABLE_STATUS = {"cancelled", "entered-in-error", "registered"}
 PERCENT_UNITS = {"%", "percent", "pct"}
+RATIO_UNITS = {"1", "{ratio}", "ratio"}  # UCUM's dimensionless unit: 0.85 is 85 %
+MAX_SYMMETRY_RATIO = 3.0  # a "ratio" above this is a percent sent with the wrong unit: unusable
 
 
 @dataclass(frozen=True)
@@ -32,35 +39,66 @@ class Measurements:
     strength: tuple[Measurement, ...] = ()
 
 
+# A selected measurement: when, the Observation's raw JSON, and which component holds it (None: itself).
+Selected = tuple[str, dict[str, Any], int | None]
+
+
 def measurements(raw_observations: Iterable[dict[str, Any]], since: date, as_of: date,
-                 subject_ref: str) -> Measurements:
-    """The pain, outcome and strength Observations dated from `since` to `as_of`, oldest first."""
+                 subject_ref: str, extra_outcomes: Iterable[OutcomeScore] = ()) -> Measurements:
+    """The pain, outcome and strength Observations dated from `since` to `as_of`, oldest first;
+    `extra_outcomes` (read from QuestionnaireResponses) join the outcome scores in the same window."""
     kinds = {"pain": concept_set("pain-score"), "outcome": concept_set("outcome-measure"),
              "strength": concept_set("strength-symmetry")}
-    selected: dict[str, list[tuple[str, dict[str, Any]]]] = {kind: [] for kind in kinds}
+    selected: dict[str, list[Selected]] = {kind: [] for kind in kinds}
     for raw in raw_observations:
-        kind = next((k for k, members in kinds.items() if members.matches_concept(raw.get("code"))), None)
-        when = _effective(raw)
-        if kind is None or raw.get("status") in UNUSABLE_STATUS or when is None:
+        if raw.get("status") in UNUSABLE_STATUS:
             continue
-        day = to_date(when)
-        if day is not None and since <= day <= as_of:
-            selected[kind].append((when, raw))
+        found = _kinds(raw, kinds)
+        when = _effective(raw) if found else None
+        day = to_date(when) if when is not None else None
+        if when is None or day is None or not since <= day <= as_of:
+            continue
+        for kind, component in found.items():
+            selected[kind].append((when, raw, component))
+    outcomes = _read(selected["outcome"], subject_ref, _outcome)
+    extra = tuple(o for o in extra_outcomes if since <= o.when <= as_of)
     return Measurements(
         pain=_read(selected["pain"], subject_ref, _pain),
-        outcomes=_read(selected["outcome"], subject_ref, _outcome),
+        outcomes=tuple(sorted(outcomes + extra, key=lambda o: o.when)) if extra else outcomes,
         strength=_read(selected["strength"], subject_ref, _strength),
     )
 
 
-def _read(selected: list[tuple[str, dict[str, Any]]], subject_ref: str, reader: Any) -> tuple:
+def _kinds(raw: dict[str, Any], kinds: dict[str, ConceptSet]) -> dict[str, int | None]:
+    """Each kind of measurement the Observation holds: its own code (with its own value, or no component
+    of that kind), else the first component coded so."""
+    own = next((k for k, members in kinds.items() if members.matches_concept(raw.get("code"))), None)
+    has_value = any(member.startswith("value") for member in raw)
+    found: dict[str, int | None] = {own: None} if own is not None and has_value else {}
+    components = raw.get("component")
+    for index, component in enumerate(components if isinstance(components, list) else []):
+        if not isinstance(component, dict):
+            continue
+        for kind, members in kinds.items():
+            if kind not in found and members.matches_concept(component.get("code")):
+                found[kind] = index
+    if own is not None and own not in found:  # a panel without a score (an outcome panel counts as one)
+        found[own] = None
+    return found
+
+
+def _read(selected: list[Selected], subject_ref: str, reader: Any) -> tuple:
     out = []
-    for when, raw in sorted(selected, key=lambda item: item[0]):
+    for when, raw, component in sorted(selected, key=lambda item: item[0]):
         observation = parse(raw, subject_ref)
-        if isinstance(observation, Observation):
-            value = reader(observation, raw, to_date(when))
-            if value is not None:
-                out.append(value)
+        if not isinstance(observation, Observation):
+            continue
+        parts = observation.component or []
+        element = observation if component is None else parts[component] if component < len(parts) else None
+        raw_element = raw if component is None else raw["component"][component]
+        value = reader(observation, raw, to_date(when), element, raw_element) if element is not None else None
+        if value is not None:
+            out.append(value)
     return tuple(out)
 
 
@@ -74,44 +112,74 @@ def _effective(raw: dict[str, Any]) -> str | None:
     return None
 
 
-def _number(observation: Observation) -> float | None:
-    if observation.valueInteger is not None:
-        return float(observation.valueInteger)
-    quantity = observation.valueQuantity
-    return float(quantity.value) if quantity is not None and quantity.value is not None else None
+NUMBER_TEXT = re.compile(r"^\s*(\d{1,6}(?:[.,]\d+)?)\s*(%|/\s*10)?\s*$")
+
+
+def _number(element: Any) -> float | None:
+    """A number from valueInteger, valueQuantity.value or valueString ("8", "8/10", "85 %")."""
+    if element.valueInteger is not None:
+        return amount(element.valueInteger, "observation value")
+    quantity = element.valueQuantity
+    if quantity is not None and quantity.value is not None:
+        return amount(quantity.value, "observation value")
+    text = element.valueString
+    match = NUMBER_TEXT.match(text) if isinstance(text, str) else None
+    return float(match.group(1).replace(",", ".")) if match else None
 
 
 def _ref(observation: Observation) -> str:
     return f"Observation/{observation.id}"
 
 
-def _pain(observation: Observation, raw: dict[str, Any], when: date) -> PainScore | None:
-    value = _number(observation)
-    if value is None or not 0 <= value <= 10:
+def is_other_site(raw: dict[str, Any]) -> bool:
+    """The Observation is about a body site other than the hamstring region (bodySite, else code text)."""
+    site = raw.get("bodySite")
+    concept = site if isinstance(site, dict) else raw.get("code")
+    if not isinstance(concept, dict) or concept_set("hamstring-region").matches_concept(concept):
+        return False
+    return concept_set("other-body-site").matches_concept(concept)
+
+
+def _pain(observation: Observation, raw: dict[str, Any], when: date, element: Any,
+          raw_element: dict[str, Any]) -> PainScore | None:
+    value = _number(element)
+    if value is None or not 0 <= value <= 10 or is_other_site(raw):
         return None
     sport = concept_set("sport-movement-pain")
     notes = [n.get("text") for n in raw.get("note") or [] if isinstance(n, dict)]
-    with_sport = (sport.matches_concept(raw.get("code")) or sport.matches_concept(raw.get("method"))
-                  or any(sport.has_text(n) for n in notes if isinstance(n, str)))
+    with_sport = (sport.matches_concept(raw.get("code")) or sport.matches_concept(raw_element.get("code"))
+                  or sport.matches_concept(raw.get("method")) or any(sport.has_text(n) for n in notes
+                                                                     if isinstance(n, str)))
     return PainScore(ref=_ref(observation), when=when, value=value, with_sport_movement=with_sport)
 
 
-def _outcome(observation: Observation, raw: dict[str, Any], when: date) -> OutcomeScore:
-    return OutcomeScore(ref=_ref(observation), when=when, value=_number(observation),
-                        instrument=_instrument(raw.get("code") or {}, concept_set("outcome-measure")),
-                        higher_is_better=not concept_set("outcome-lower-is-better").matches_concept(raw.get("code")))
+def _outcome(observation: Observation, raw: dict[str, Any], when: date, element: Any,
+             raw_element: dict[str, Any]) -> OutcomeScore:
+    found = raw_element.get("code")
+    code: dict[str, Any] = found if isinstance(found, dict) else {}
+    return OutcomeScore(ref=_ref(observation), when=when, value=_number(element),
+                        instrument=instrument_name(code, concept_set("outcome-measure")),
+                        higher_is_better=not concept_set("outcome-lower-is-better").matches_concept(code))
 
 
-def _strength(observation: Observation, raw: dict[str, Any], when: date) -> Measurement | None:
-    quantity = observation.valueQuantity
+def _strength(observation: Observation, raw: dict[str, Any], when: date, element: Any,
+              raw_element: dict[str, Any]) -> Measurement | None:
+    quantity = element.valueQuantity
     units = {(quantity.code or "").strip().lower(), (quantity.unit or "").strip().lower()} if quantity else set()
-    value = _number(observation)
-    if value is None or value < 0 or not units & PERCENT_UNITS:
+    value = _number(element)
+    text = element.valueString if isinstance(element.valueString, str) else ""
+    if value is None:
         return None
-    return Measurement(ref=_ref(observation), when=when, value=value)
+    if units & RATIO_UNITS and not units & PERCENT_UNITS:
+        if value > MAX_SYMMETRY_RATIO:
+            return None
+        value *= 100
+    elif not units & PERCENT_UNITS and not text.strip().endswith("%"):
+        return None
+    return Measurement(ref=_ref(observation), when=when, value=round(value, 6))
 
 
-def _instrument(code: dict[str, Any], members: ConceptSet) -> str:
+def instrument_name(code: dict[str, Any], members: ConceptSet) -> str:
     """One name per instrument, so scores can be compared: the coded display (or code), else the text."""
     codings = [c for c in code.get("coding") or [] if isinstance(c, dict)]
     for coding in codings:

@@ -29,6 +29,7 @@ from fhir.resources.R4B.medicationrequest import MedicationRequest
 from fhir.resources.R4B.observation import Observation
 from fhir.resources.R4B.patient import Patient
 from fhir.resources.R4B.procedure import Procedure
+from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 from fhir.resources.R4B.resource import Resource
 from fhir.resources.R4B.servicerequest import ServiceRequest
 from pydantic import BaseModel, ValidationError
@@ -42,7 +43,8 @@ Model = TypeVar("Model", bound=BaseModel)
 
 # The library's models, each with its own checks on members worked out once (fhir_mappings/models.py).
 MODELS: dict[str, type[BaseModel]] = {model.__name__: with_cached_checks(model) for model in (
-    MedicationRequest, DeviceRequest, Patient, Condition, Procedure, ServiceRequest, Observation)}
+    MedicationRequest, DeviceRequest, Patient, Condition, Procedure, ServiceRequest, Observation,
+    QuestionnaireResponse)}
 
 MAX_REPAIRS = 4  # fhir.resources reports missing required members one at a time
 # Narrative and metadata: no criterion reads them, and the XHTML narrative is the costliest to validate.

@@ -27,9 +27,10 @@ TERMINOLOGY_DIR = Path(__file__).with_name("terminology")
 # Every concept set the mappers read, one file each: checked at start-up (fhir_mappings/reference_data.py),
 # so a file missing from an installation stops the service with its name instead of failing a request.
 CONCEPT_SETS = (
-    "complete-rest", "eccentric-strengthening", "hamstring-injury", "hamstring-repair",
+    "complete-rest", "eccentric-strengthening", "hamstring-injury", "hamstring-region", "hamstring-repair",
     "high-grade-hamstring-injury", "hip-trunk-strengthening", "motor-control", "muscle-weakness",
-    "outcome-lower-is-better", "outcome-measure", "pain-score", "physical-therapy", "return-to-activity",
+    "other-body-site", "outcome-lower-is-better", "outcome-measure", "pain-score", "physical-therapy",
+    "return-to-activity",
     "severe-severity", "specialist-referral", "sport-movement-pain", "strength-symmetry", "surgical-referral",
     "therapy-discontinuation",
 )

@@ -84,7 +84,8 @@ def hook_request(hook: str = "order-sign", drafts: list[dict[str, Any]] | None =
     if hook == "order-select":
         context["selections"] = selections or [f"{d['resourceType']}/{d['id']}" for d in drafts or []]
     values: dict[str, Any] = {"patient": patient(), "conditions": bundle(condition()), "observations": None,
-                              "procedures": None, "serviceRequests": None, "medicationRequests": None}
+                              "procedures": None, "serviceRequests": None, "medicationRequests": None,
+                              "assessments": None, "questionnaireResponses": None, "encounterDiagnoses": None}
     values.update(prefetch)
     return {"hook": hook, "hookInstance": str(uuid.uuid4()), "context": context, "prefetch": values}
 

@@ -33,7 +33,8 @@ def test_prefetch_templates_use_only_root_context_and_user_tokens(client: FlaskC
     for service in client.get("/cds-services").get_json()["services"]:
         prefetch = service["prefetch"]
         assert set(prefetch) == {"patient", "conditions", "observations", "procedures", "serviceRequests",
-                                 "medicationRequests"}
+                                 "medicationRequests", "assessments", "questionnaireResponses",
+                                 "encounterDiagnoses"}
         for template in prefetch.values():
             tokens = re.findall(r"\{\{[^}]*\}\}", template)
             assert tokens, template
