@@ -1,11 +1,13 @@
 """MedicationRequest -> acetaminophen and NSAID courses with their length in days (HAM-05).
 
 The drug: an RxNorm ingredient or product code from `analgesic_products.json` (a curated table naming
-its sources), else an ingredient or brand name in the text. Low-dose aspirin and topical forms are not
-analgesic courses. The length, first match wins: Timing boundsDuration; boundsPeriod; dispense
-expectedSupplyDuration; repeat.count at its frequency; dispense quantity over the daily dose. Refills
-(numberOfRepeatsAllowed) multiply the supply-based lengths. dispenseRequest.validityPeriod is when the
-prescription may be filled, not how long the drug is taken, and is never used.
+its sources), else an ingredient or brand name in the text, read with its assertion status (a name in a
+negated or conditional phrase is not an order of it: fhir_mappings/text_assertion.py). Low-dose aspirin
+and topical forms are not analgesic courses. The length, first match wins: Timing boundsDuration;
+boundsPeriod; dispense expectedSupplyDuration; repeat.count at its frequency; dispense quantity over the
+daily dose. Refills (numberOfRepeatsAllowed) multiply the supply-based lengths.
+dispenseRequest.validityPeriod is when the prescription may be filled, not how long the drug is taken,
+and is never used.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from cards.facts import AnalgesicOrder
+from fhir_mappings.text_assertion import TextConcept, is_affirmed, word_start_regex
 from fhir_mappings.timeutil import (
     amount,
     duration_days,
@@ -32,6 +35,17 @@ PRODUCTS_FILE = Path(__file__).with_name("analgesic_products.json")
 @cache
 def product_table() -> dict[str, Any]:
     return json.loads(PRODUCTS_FILE.read_text(encoding="utf-8"))
+
+
+@cache
+def _named_ingredients() -> dict[str, TextConcept]:
+    """Each ingredient's names as a concept for the assertion step (label `analgesic:<ingredient>`)."""
+    found = {}
+    for name, ingredient in product_table()["ingredients"].items():
+        regex = word_start_regex(ingredient["names"])
+        if regex is not None:
+            found[str(name)] = TextConcept(f"analgesic:{name}", regex)
+    return found
 
 
 def analgesic_ingredient(raw: dict[str, Any]) -> str | None:
@@ -55,9 +69,9 @@ def analgesic_ingredient(raw: dict[str, Any]) -> str | None:
         for name, ingredient in table["ingredients"].items():
             if code in ingredient["codes"]:
                 return str(name)
-    for name, ingredient in table["ingredients"].items():
-        if any(brand in text for brand in ingredient["names"]):
-            return str(name)
+    for name, named in _named_ingredients().items():
+        if any(is_affirmed(t, named) for t in texts if isinstance(t, str)):
+            return name
     return None
 
 

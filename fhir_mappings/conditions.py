@@ -1,8 +1,10 @@
 """Patient and Condition -> age, active hamstring injuries (the population gate's inputs), weakness findings.
 
-High grade (terminology.md section 6.3): the code or a stage summary in high-grade-hamstring-injury
-(S32.61-, nontraumatic thigh rupture, 'Complete' qualifier, avulsion or complete-tear text), or a
-severity in severe-severity (24484000, 'severe', 'grade 3').
+High grade (terminology.md section 6.3): the code, a stage summary or a note (an imaging report) in
+high-grade-hamstring-injury (S32.61-, nontraumatic thigh rupture, 'Complete' qualifier, avulsion,
+complete-tear or retraction text), or a severity in severe-severity (24484000, 'severe', 'grade 3'). Text
+counts only where affirmed ("no retraction", "previous avulsion, repaired 2019", "complete tear of the
+ACL" do not: fhir_mappings/text_assertion.py).
 """
 
 from __future__ import annotations
@@ -62,6 +64,7 @@ def _injury(condition: Condition, raw: dict[str, Any]) -> HamstringInjury:
         or concept_set("severe-severity").matches_concept(raw.get("severity"))
         or any(high_grade.matches_concept(stage.get("summary")) for stage in raw.get("stage") or []
                if isinstance(stage, dict))
+        or high_grade.mentioned_in(n.get("text") for n in raw.get("note") or [] if isinstance(n, dict))
     )
     code = condition.code
     label = (code.text or next((c.display for c in code.coding or [] if c.display), None)) if code else None

@@ -12,8 +12,7 @@ from typing import Any
 from cards.facts import AnalgesicOrder, RestOrder, TherapyStop
 from fhir_mappings.analgesics import analgesic_order
 from fhir_mappings.parse import parse
-from fhir_mappings.terminology import concept_set
-from fhir_mappings.therapy import is_physical_therapy, order_text, stops_therapy
+from fhir_mappings.therapy import is_physical_therapy, names, stops_therapy
 from fhir_mappings.timeutil import duration_days, period_days, range_days, to_date
 
 REST_TYPES = ("ServiceRequest", "DeviceRequest")
@@ -42,8 +41,8 @@ def _analgesics(judged: list[tuple[dict[str, Any], bool]], subject_ref: str) -> 
 
 
 def is_complete_rest(raw: dict[str, Any]) -> bool:
-    rest = concept_set("complete-rest")
-    return rest.matches_concept(raw.get("code") or raw.get("codeCodeableConcept")) or rest.has_text(order_text(raw))
+    """A code in complete-rest, or complete rest affirmed in the order's text ('bed rest not advised' is not)."""
+    return names(raw, "complete-rest")
 
 
 def _rest_orders(judged: list[tuple[dict[str, Any], bool]], subject_ref: str) -> Iterable[RestOrder]:

@@ -1,7 +1,8 @@
 """Reference data the mappers read at run time, loaded and checked once when the service starts.
 
-Concept sets (`terminology/*.json`), the analgesic product table and the order templates are data
-files beside the code. A file missing from an installation (a wheel built without it) or made invalid
+Concept sets (`terminology/*.json`), the analgesic product table, the order templates and the ConText
+rules that read free text (`assertion/context-rules.json`, whose spaCy pipeline is built here, once) are
+data files beside the code. A file missing from an installation (a wheel built without it) or made invalid
 by an edit must stop `serve`, the app factory and `evaluate` with the file's name, never fail inside a
 request: `check_reference_data()` reads each one through the loader the mappers use, and validates
 its shape with a small model.
@@ -16,7 +17,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from fhir_mappings import analgesics, order_edits, terminology
+from fhir_mappings import analgesics, order_edits, terminology, text_assertion
 
 
 class ReferenceDataError(RuntimeError):
@@ -42,11 +43,40 @@ class _Compose(_Open):
     include: list[_Include]
 
 
+class _TextAssertion(_Open):
+    stillCounts: list[str] = []
+
+
 class ConceptSetFile(_Open):
     resourceType: Literal["ValueSet"]
     id: str = Field(min_length=1)
     compose: _Compose
     textPatterns: list[str] = []
+    textAssertion: _TextAssertion = _TextAssertion()
+
+
+class _RuleMetadata(_Open):
+    source: str = Field(min_length=1)
+    why: str = Field(min_length=1)
+    before: int | None = Field(default=None, ge=0)
+
+
+class _ContextRule(_Open):
+    literal: str = Field(min_length=1)
+    category: str = Field(min_length=1)
+    direction: Literal["FORWARD", "BACKWARD", "BIDIRECTIONAL", "TERMINATE", "PSEUDO"]
+    allowed_types: list[str] | None = None
+    excluded_types: list[str] | None = None
+    metadata: _RuleMetadata
+
+
+class ContextRules(_Open):
+    sources: dict[str, str] = Field(min_length=1)
+    notAffirmed: list[str] = Field(min_length=1)
+    replacesDefaultRules: list[str] = []
+    sentenceEnds: list[str] = Field(min_length=1)
+    terminatingTypes: dict[str, list[str]] = {}
+    context_rules: list[_ContextRule] = Field(min_length=1)
 
 
 class _Ingredient(_Open):
@@ -76,12 +106,19 @@ class OrderTemplates(_Open):
 
 def check_reference_data() -> None:
     """Load and validate every reference data file; ReferenceDataError names the first bad one."""
+    rules = _validated(text_assertion.RULES_FILE, ContextRules)
+    _check_context_rules(rules)
     for name in terminology.CONCEPT_SETS:
         path = terminology.TERMINOLOGY_DIR / f"{name}.json"
         data = _validated(path, ConceptSetFile)
         if data.id != name:
             raise ReferenceDataError(f"{path}: its id is '{data.id}', not '{name}'")
+        odd = sorted(set(data.textAssertion.stillCounts) - set(rules.notAffirmed))
+        if odd:
+            raise ReferenceDataError(f"{path}: textAssertion.stillCounts {odd} are not categories the rules file "
+                                     f"leaves out ({text_assertion.RULES_FILE.name} notAffirmed)")
         _loaded(path, lambda n=name: terminology.concept_set(n))  # type: ignore[misc]
+    _loaded(text_assertion.RULES_FILE, text_assertion.load)
     table = _validated(analgesics.PRODUCTS_FILE, AnalgesicTable)
     unknown = sorted(p for p, product in table.products.items() if product.ingredient not in table.ingredients)
     if unknown:
@@ -89,6 +126,17 @@ def check_reference_data() -> None:
     _loaded(analgesics.PRODUCTS_FILE, analgesics.product_table)
     _validated(order_edits.ORDER_TEMPLATES_FILE, OrderTemplates)
     _loaded(order_edits.ORDER_TEMPLATES_FILE, order_edits.order_templates)
+
+
+def _check_context_rules(rules: ContextRules) -> None:
+    """Every rule names a listed source and only concept sets that exist (a misspelt id would never apply)."""
+    path, known = text_assertion.RULES_FILE, set(terminology.CONCEPT_SETS)
+    for rule in rules.context_rules:
+        unnamed = [s.strip() for s in rule.metadata.source.split(";") if s.strip() not in rules.sources]
+        unknown = sorted((set(rule.allowed_types or []) | set(rule.excluded_types or [])) - known)
+        if unnamed or unknown:
+            raise ReferenceDataError(f"{path}: rule '{rule.literal}' names unknown sources {unnamed} or concept "
+                                     f"sets {unknown}")
 
 
 def _validated(path: Path, model: type[_Open]) -> Any:

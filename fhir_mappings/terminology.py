@@ -3,8 +3,11 @@
 Each file lists exact codes (`concept`), code families (`filter` with op `is-a`, matched as a dotless
 prefix, which is how ICD-10-CM's hierarchy works) and `textPatterns` for codings that carry text only.
 A text pattern matches at the start of a word ("hoos" matches "HOOS JR", not "choose"; "complete tear"
-does not match "incomplete tear"). Codes come with their source and confidence (terminology.md); none is
-written in a mapper.
+does not match "incomplete tear"), and free text counts only where the mention is affirmed: not negated,
+conditional, historical or about another site (fhir_mappings/text_assertion.py; a set may still count some
+of those: `textAssertion.stillCounts`). A coding whose code is in the set matches whatever its display
+says: the display is the code's label, not free text. Codes come with their source and confidence
+(terminology.md); none is written in a mapper.
 
 Site codes: a deployment adds its local codes (`system|code`) to a concept set through the service
 setting `site_codes` (see docs/site-codes.md). `configure_site_codes` validates them at start-up and
@@ -22,6 +25,8 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+
+from fhir_mappings.text_assertion import TextConcept, is_affirmed, word_start_regex
 
 TERMINOLOGY_DIR = Path(__file__).with_name("terminology")
 # Every concept set the mappers read, one file each: checked at start-up (fhir_mappings/reference_data.py),
@@ -49,6 +54,7 @@ class ConceptSet:
     codes: frozenset[tuple[str, str]]
     prefixes: tuple[tuple[str, str], ...]
     text_patterns: tuple[str, ...]
+    counted_in_text: frozenset[str] = frozenset()  # ConText categories that still count (textAssertion.stillCounts)
 
     def has_code(self, system: str | None, code: str | None) -> bool:
         if not system or not code:
@@ -59,17 +65,17 @@ class ConceptSet:
         return any(system == s and bare.startswith(p) for s, p in self.prefixes)
 
     @cached_property
-    def _text_regex(self) -> re.Pattern[str] | None:
-        """All text patterns as one regex, each anchored at a word start (not after a letter or digit)."""
-        if not self.text_patterns:
-            return None
-        alternatives = "|".join(re.escape(p) for p in sorted(self.text_patterns, key=len, reverse=True))
-        return re.compile(rf"(?<![^\W_])(?:{alternatives})")
+    def _text_concept(self) -> TextConcept | None:
+        regex = word_start_regex(self.text_patterns)
+        return TextConcept(self.id, regex, self.counted_in_text) if regex is not None else None
 
     def has_text(self, text: str | None) -> bool:
-        if not text or self._text_regex is None:
-            return False
-        return self._text_regex.search(text.lower()) is not None
+        """An affirmed mention of the set in free text (text_assertion.is_affirmed)."""
+        return self._text_concept is not None and is_affirmed(text, self._text_concept)
+
+    def mentioned_in(self, texts: Iterable[Any]) -> bool:
+        """An affirmed mention in any of the texts (each read on its own: negation does not cross fields)."""
+        return any(self.has_text(t) for t in texts if isinstance(t, str))
 
     def matches_concept(self, concept: Any) -> bool:
         """True when a raw CodeableConcept dict has a coding in the set or matching text.
@@ -97,14 +103,10 @@ class ConceptSet:
         codings = concept.get("coding")
         if isinstance(codings, dict):  # one coding where R4 has an array (vendor shape, read leniently)
             codings = [codings]
-        if isinstance(codings, list):
-            for coding in codings:
-                if isinstance(coding, dict) and (
-                    self.has_code(coding.get("system"), coding.get("code")) or self.has_text(coding.get("display"))
-                ):
-                    return True
-        text = concept.get("text")
-        return self.has_text(text) if isinstance(text, str) else False
+        codings = [c for c in codings if isinstance(c, dict)] if isinstance(codings, list) else []
+        if any(self.has_code(c.get("system"), c.get("code")) for c in codings):
+            return True
+        return self.mentioned_in([*(c.get("display") for c in codings), concept.get("text")])
 
     def search_tokens(self) -> list[str]:
         """`system|code` tokens for exact codes, for prefetch templates (families cannot be searched)."""
@@ -120,7 +122,9 @@ def _parse(data: dict[str, Any]) -> ConceptSet:
         prefixes.extend((system, f["value"].replace(".", "").upper()) for f in include.get("filter", [])
                         if f.get("op") == "is-a")
     patterns = tuple(p.lower() for p in data.get("textPatterns", []))
-    return ConceptSet(id=data["id"], codes=frozenset(codes), prefixes=tuple(prefixes), text_patterns=patterns)
+    counted = frozenset(data.get("textAssertion", {}).get("stillCounts", []))
+    return ConceptSet(id=data["id"], codes=frozenset(codes), prefixes=tuple(prefixes), text_patterns=patterns,
+                      counted_in_text=counted)
 
 
 @cache

@@ -41,16 +41,24 @@ def is_physical_therapy(raw: dict[str, Any]) -> bool:
     return concept_set("physical-therapy").matches_concept(raw.get("code"))
 
 
-def order_text(raw: dict[str, Any]) -> str:
-    """Every human-readable text of an order: code, orderDetail, notes, patient instruction."""
-    parts: list[Any] = []
-    for concept in [raw.get("code"), raw.get("codeCodeableConcept"), *(raw.get("orderDetail") or [])]:
-        if isinstance(concept, dict):
-            parts.append(concept.get("text"))
-            parts += [c.get("display") for c in concept.get("coding") or [] if isinstance(c, dict)]
-    parts += [n.get("text") for n in raw.get("note") or [] if isinstance(n, dict)]
-    parts.append(raw.get("patientInstruction"))
-    return " | ".join(p for p in parts if isinstance(p, str))
+def order_concepts(raw: dict[str, Any]) -> list[Any]:
+    """The CodeableConcepts that say what an order is: code (codeCodeableConcept on a DeviceRequest), orderDetail."""
+    details = raw.get("orderDetail")
+    return [raw.get("code"), raw.get("codeCodeableConcept"), *(details if isinstance(details, list) else [])]
+
+
+def order_notes(raw: dict[str, Any]) -> list[Any]:
+    """The order's free-text notes and patient instruction."""
+    notes = raw.get("note")
+    return [*(n.get("text") for n in (notes if isinstance(notes, list) else []) if isinstance(n, dict)),
+            raw.get("patientInstruction")]
+
+
+def names(raw: dict[str, Any], set_id: str) -> bool:
+    """The order names the concept: a code in the set, or an affirmed mention in its code or detail text, a
+    display, a note or the patient instruction (each text read with its assertion status on its own)."""
+    concepts = concept_set(set_id)
+    return any(concepts.matches_concept(c) for c in order_concepts(raw)) or concepts.mentioned_in(order_notes(raw))
 
 
 def stops_therapy(raw: dict[str, Any]) -> bool:
@@ -58,13 +66,7 @@ def stops_therapy(raw: dict[str, Any]) -> bool:
     if raw.get("status") in STOPPED_STATUSES and raw.get("resourceType") == "ServiceRequest" \
             and is_physical_therapy(raw):
         return True
-    return concept_set("therapy-discontinuation").has_text(order_text(raw))
-
-
-def _names(raw: dict[str, Any], set_id: str) -> bool:
-    concepts = concept_set(set_id)
-    details = [raw.get("code"), *(raw.get("orderDetail") or [])]
-    return any(concepts.matches_concept(c) for c in details) or concepts.has_text(order_text(raw))
+    return names(raw, "therapy-discontinuation")
 
 
 def therapy_plan(raw: dict[str, Any], is_draft: bool, subject_ref: str) -> TherapyPlan | None:
@@ -77,9 +79,9 @@ def therapy_plan(raw: dict[str, Any], is_draft: bool, subject_ref: str) -> Thera
         ref=f"ServiceRequest/{request.id}", is_draft=is_draft, status=request.status or "unknown",
         start=_start(request), planned_days=days, planned_sessions=sessions,
         duration_form=duration_form, sessions_form=sessions_form,
-        has_eccentric=_names(raw, "eccentric-strengthening"),
-        has_hip_trunk_strength=_names(raw, "hip-trunk-strengthening"),
-        has_motor_control=_names(raw, "motor-control"),
+        has_eccentric=names(raw, "eccentric-strengthening"),
+        has_hip_trunk_strength=names(raw, "hip-trunk-strengthening"),
+        has_motor_control=names(raw, "motor-control"),
         stop_note=_stop_note(raw) if request.status in ENDED_STATUSES else None,
     )
 
