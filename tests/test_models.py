@@ -20,6 +20,7 @@ VALID: dict[str, dict[str, Any]] = {
                           "medicationCodeableConcept": {"text": "ibuprofen"}},
     "DeviceRequest": {"status": "draft", "intent": "order", "subject": SUBJECT, "codeCodeableConcept": {"text": "x"}},
     "Patient": {"birthDate": "1990-01-01"},
+    "QuestionnaireResponse": {"status": "completed", "subject": SUBJECT, "authored": "2026-11-20"},
 }
 
 
