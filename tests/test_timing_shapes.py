@@ -187,6 +187,7 @@ def test_program_period_with_times_counts_elapsed_days() -> None:
 def test_implausible_dates_are_unusable_and_logged_once(value: str, caplog: pytest.LogCaptureFixture,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(timeutil, "_logged", set())  # other tests may have met the value first
+    timeutil._date_of.cache_clear()
     with caplog.at_level(logging.WARNING, logger="fhir_mappings.timeutil"):
         assert to_date(value) is None and to_date(value) is None
         assert period_days("2026-11-23", value) is None
