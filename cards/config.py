@@ -44,6 +44,8 @@ class GuidelineMeta(Strict):
     source_label: CardText
     topic_system: CardText
     source_url: CardText | None = None
+    # Added to the description of an update that also carries other cards' edits to the same order.
+    carries_other_edits: CardText | None = None
 
 
 class Population(Strict):

@@ -22,6 +22,9 @@ class Fix(Frozen):
     text_key: str = "default"
     target_ref: str | None = None
     change: dict[str, Any] = Field(default_factory=dict)
+    # Further actions of the same suggestion, accepted together (resume therapy: delete the draft that
+    # stops it and create the new order, so the clinician never signs both).
+    also: tuple[Fix, ...] = ()
 
 
 class Finding(Frozen):

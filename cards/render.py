@@ -86,7 +86,8 @@ def _suggestion(fix: Fix, cfg: CriterionConfig, values: dict[str, Any],
     text = cfg.suggestions.get(fix.text_key)
     if text is None:
         return None
-    action = build_action(fix, text.description.format_map(values))
-    if action is None:
-        return None
-    return {"label": text.label.format_map(values), "uuid": new_uuid(), "actions": [action]}
+    description = text.description.format_map(values)
+    actions = [build_action(step, description) for step in (fix, *fix.also)]
+    if any(action is None for action in actions):
+        return None  # a suggestion is accepted whole: all its actions, or it is not offered
+    return {"label": text.label.format_map(values), "uuid": new_uuid(), "actions": actions}

@@ -7,6 +7,7 @@ belong to the caller (400, 404, 412) come back as an outcome with an OperationOu
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -72,7 +73,7 @@ class Pipeline:
                 facts = build_facts(data, as_of)
             outcome.skipped = list(report.skipped.values())
             outcome.evaluation = evaluate(facts, self.guideline)
-            edits = DraftEdits(data)
+            edits = DraftEdits(data, outcome.evaluation.findings, self.guideline.meta.carries_other_edits)
             outcome.rendered = self.cards(outcome.evaluation.findings, edits, source_url)
             outcome.silent_rendered = self.cards(outcome.evaluation.silent, edits, source_url)
             # Clean by construction (no walk over the answer): cards come from validated config, and
@@ -103,15 +104,28 @@ class Pipeline:
 class DraftEdits:
     """The actions of one call's suggestions on its draft orders. A suggestion carries a whole draft
     order: its null and empty members go once per call here, and each draft is parsed and serialized
-    once however many suggestions edit it."""
+    once however many suggestions edit it.
 
-    def __init__(self, data: HookData):
+    Suggestions that edit the same draft compose: each update carries the edits the other cards shown
+    suggest for that draft (their first, recommended, suggestion), so accepting any of them, in any order,
+    leaves one coherent order (docs/criteria.md, "Suggestions"). Silent cards' edits are not carried."""
+
+    def __init__(self, data: HookData, shown: Sequence[Finding] = (), carries_note: str | None = None):
+        self.carries_note = carries_note
         self.drafts = {ref_of(r): without_empty(r) for r in data.draft_orders}
         self.subject_ref = data.subject_ref
         self.memo: dict[str, Any] = {}
+        self.companions: dict[str, list[Fix]] = {}
+        for finding in shown:
+            first = next((f for f in finding.fixes if f.action == "update" and f.target_ref), None)
+            if first is not None and first.target_ref:
+                self.companions.setdefault(first.target_ref, []).append(first)
 
     def action(self, fix: Fix, description: str) -> dict[str, Any] | None:
-        return build_action(fix, description, self.drafts, self.subject_ref, self.memo)
+        companions = self.companions.get(fix.target_ref or "", []) if fix.action == "update" else []
+        if self.carries_note and any(c != fix for c in companions):
+            description = f"{description}. {self.carries_note}"
+        return build_action(fix, description, self.drafts, self.subject_ref, self.memo, companions)
 
 
 def find_service(service_id: str) -> Service:

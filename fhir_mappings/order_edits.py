@@ -16,7 +16,7 @@ import copy
 import json
 import logging
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
 from functools import cache
 from pathlib import Path
@@ -37,14 +37,18 @@ Editor = Callable[[dict[str, Any], Any, Any], bool]
 
 
 def build_action(fix: Fix, description: str, drafts: Mapping[str, dict[str, Any]],
-                 subject_ref: str, parsed: dict[str, Any] | None = None) -> dict[str, Any] | None:
+                 subject_ref: str, parsed: dict[str, Any] | None = None,
+                 companions: Sequence[Fix] = ()) -> dict[str, Any] | None:
     """The action for one fix, or None when the fix cannot be expressed on this order.
 
     `parsed`, when given, remembers each draft's parsed model and serialized JSON by reference across
     the fixes of one call (several suggestions often edit the same draft order, each its own copy).
+    `companions`: the fixes other cards of the same answer suggest for the same draft, in card order. An
+    update carries them all (`compose`), so accepting any of the suggestions, in any order, leaves one
+    coherent order: no suggestion undoes another's edit.
     """
     try:
-        return _action(fix, description, drafts, subject_ref, parsed)
+        return _action(fix, description, drafts, subject_ref, parsed, companions)
     except (ArithmeticError, ValueError, TypeError, KeyError) as exc:  # a value no edit can express
         log.warning("no suggestion for %s on %s: %s", fix.action, fix.target_ref or "a new order",
                     type(exc).__name__)
@@ -52,7 +56,7 @@ def build_action(fix: Fix, description: str, drafts: Mapping[str, dict[str, Any]
 
 
 def _action(fix: Fix, description: str, drafts: Mapping[str, dict[str, Any]],
-            subject_ref: str, parsed: dict[str, Any] | None) -> dict[str, Any] | None:
+            subject_ref: str, parsed: dict[str, Any] | None, companions: Sequence[Fix] = ()) -> dict[str, Any] | None:
     if fix.action == "update":
         ref = fix.target_ref or ""
         original = drafts.get(ref)
@@ -62,17 +66,33 @@ def _action(fix: Fix, description: str, drafts: Mapping[str, dict[str, Any]],
         if ref not in parsed:
             parsed[ref] = (parse(original, subject_ref), _serialized(original))
         request, serialized = parsed[ref]
-        edited = _copy_of(original, serialized)
-        for change, value in fix.change.items():
-            editor = EDITORS.get(change)
-            if request is None or editor is None or not editor(edited, request, value):
-                return None
-        return {"type": "update", "description": description, "resource": edited}
+        sequence = [*companions] if fix in companions else [*companions, fix]
+        edited = compose(_copy_of(original, serialized), request, sequence, fix, subject_ref)
+        return None if edited is None else {"type": "update", "description": description, "resource": edited}
     if fix.action == "delete" and fix.target_ref in drafts:
         return {"type": "delete", "description": description, "resourceId": fix.target_ref}
     if fix.action == "create":
         return create_action(fix, description, subject_ref)
     return None
+
+
+def compose(resource: dict[str, Any], request: Any, fixes: Sequence[Fix], own: Fix,
+            subject_ref: str) -> dict[str, Any] | None:
+    """`resource` with every fix's change applied in turn, each reading the order as the ones before left
+    it; a companion that cannot be expressed is left out, `own` must be (else None). The editors only
+    ever move a value toward the guideline (a program never shortened, sessions never fewer, details
+    added once), so the result is the same whichever of the fixes' suggestions the clinician accepts."""
+    for fix in fixes:
+        before = json_copy(resource)
+        current = request if fix is fixes[0] else parse(json_copy(resource), subject_ref)
+        for change, value in fix.change.items():
+            editor = EDITORS.get(change)
+            if current is None or editor is None or not editor(resource, current, value):
+                if fix is own:
+                    return None
+                resource = before
+                break
+    return resource
 
 
 def _serialized(value: dict[str, Any]) -> bytes | None:
@@ -125,7 +145,9 @@ def create_action(fix: Fix, description: str, subject_ref: str) -> dict[str, Any
 
 def set_program_weeks(resource: dict[str, Any], request: Any, weeks: int) -> bool:
     days = weeks * 7
-    _, form = planned_days(request)
+    current, form = planned_days(request)
+    if current is not None and current >= days:
+        return True  # already as long: a program is never shortened
     timing = resource.get("occurrenceTiming")
     repeat: Any = timing.get("repeat") if isinstance(timing, dict) else None
     if form == "occurrencePeriod":
@@ -157,7 +179,9 @@ def set_program_weeks(resource: dict[str, Any], request: Any, weeks: int) -> boo
 
 
 def set_sessions(resource: dict[str, Any], request: Any, sessions: int) -> bool:
-    _, form = planned_sessions(request)
+    current, form = planned_sessions(request)
+    if current is not None and current >= sessions:
+        return True  # already as many: sessions are never taken away
     if form == "quantity":
         resource["quantityQuantity"]["value"] = sessions
         return True
@@ -169,6 +193,19 @@ def set_sessions(resource: dict[str, Any], request: Any, sessions: int) -> bool:
         per_day = sessions_per_day(request.occurrenceTiming.repeat)
         return per_day is not None and set_program_weeks(resource, request, math.ceil(sessions / per_day / 7 - 1e-9))
     return False
+
+
+def set_sessions_per_week(resource: dict[str, Any], request: Any, per_week: int) -> bool:
+    """Raise a weekly frequency to `per_week` sessions, over the same weeks (never lowers it)."""
+    repeat: Any = (resource.get("occurrenceTiming") or {}).get("repeat")
+    parsed = request.occurrenceTiming.repeat if request.occurrenceTiming else None
+    per_day = sessions_per_day(parsed) if parsed is not None else None
+    if not isinstance(repeat, dict) or per_day is None:
+        return False
+    if per_day * 7 >= per_week - 1e-9:
+        return True
+    repeat.update({"frequency": per_week, "period": 1, "periodUnit": "wk"})
+    return True
 
 
 def _set_period_end(period: dict[str, Any], days: int, hours: int | None = None) -> bool:
@@ -193,7 +230,8 @@ def _weeks(weeks: int) -> dict[str, Any]:
 def add_order_detail(resource: dict[str, Any], request: Any, details: list[str]) -> bool:
     """Append exercise prescriptions to orderDetail (R4 CodeableConcept with text)."""
     existing = resource.setdefault("orderDetail", [])
-    existing.extend({"text": text} for text in details)
+    present = {d.get("text") for d in existing if isinstance(d, dict)}
+    existing.extend({"text": text} for text in details if text not in present)
     return bool(details)
 
 
@@ -261,5 +299,6 @@ def _days(days: int) -> dict[str, Any]:
 
 
 EDITORS: dict[str, Editor] = {"program_weeks": set_program_weeks, "sessions": set_sessions,
+                              "sessions_per_week": set_sessions_per_week,
                               "add_order_detail": add_order_detail, "course_days": set_course_days,
                               "rest_hours": limit_rest_hours}

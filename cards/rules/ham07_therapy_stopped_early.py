@@ -25,7 +25,10 @@ def therapy_stopped_early(facts: ClinicalFacts, t: Ham07Thresholds) -> Finding |
     run_days = facts.program_run_days or facts.rehab_days
     for stop in facts.therapy_stops:
         if run_days is None or run_days < t.min_program_days:
-            return Finding(criterion_id=ID, about_ref=stop.ref, fixes=resume, observed=_observed(stop.reason, run_days))
+            # Resuming replaces the draft that stops therapy: one suggestion deletes it and creates the order.
+            replace = (resume[0].model_copy(update={"also": (Fix(action="delete", target_ref=stop.ref),)}),)
+            return Finding(criterion_id=ID, about_ref=stop.ref, fixes=replace,
+                           observed=_observed(stop.reason, run_days))
     for plan in facts.stopped_plans:
         span = facts.therapy_sessions.span_days or plan.planned_days
         if span is not None and span < t.min_program_days:

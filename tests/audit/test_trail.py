@@ -149,7 +149,7 @@ def test_a_silent_criterion_is_recorded_as_would_have_fired_but_not_returned(
     assert call["card_count"] == 1 and call["silent_count"] == 1
     silent = [c for c in rows(app, cards) if c["silent"]]
     assert [c["criterion_id"] for c in silent] == ["HAM-02"]
-    assert silent[0]["observed"] and silent[0]["thresholds"] == {"min_supervised_sessions": 12}
+    assert silent[0]["observed"] and silent[0]["thresholds"]["min_supervised_sessions"] == 12
 
 
 def silent_guideline(tmp_path: Path, criterion: str) -> Path:
