@@ -7,6 +7,9 @@ bodies, and the large body's p50 against `json.loads` of the same bytes (target:
 order-select fires again or order-sign follows it); "cold" clears that cache before every call (the
 first call a process serves); "new patient" sends each call for a patient not seen before, to a
 process that has served others (their resources are of no use, shared elements such as codes are).
+"free text" is the typical call with what clinicians write (exercise names, a note withholding sprinting
+and bed rest, a conditional referral, an imaging report, notes on pain scores), every text new on each
+call, so each is read with its assertion status (fhir_mappings/text_assertion.py) and none is cached.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.workloads import LARGE, TYPICAL, for_patient  # noqa: E402
+from bench.workloads import LARGE, TYPICAL, for_patient, with_free_text  # noqa: E402
 from cds_service import jsonutil  # noqa: E402
 from cds_service.settings import Settings  # noqa: E402
 from cds_service.state import build_state  # noqa: E402
@@ -79,6 +82,13 @@ def main() -> None:
     patients = iter([for_patient(TYPICAL, n) for n in range(warmups(args.rounds) + args.rounds)])
     t = timings(lambda: call(next(patients))(), args.rounds)
     print(f"typical  new patient  p50 {statistics.median(t):7.2f} ms  p95 {pct(t, 95):7.2f} ms  "
+          f"p99 {pct(t, 99):7.2f} ms")
+    texts = iter([with_free_text(TYPICAL, n) for n in range(warmups(args.rounds) + args.rounds)])
+    t = timings(lambda: call(next(texts), cold=True)(), args.rounds)
+    print(f"free text, new texts, cold  p50 {statistics.median(t):7.2f} ms  p95 {pct(t, 95):7.2f} ms  "
+          f"p99 {pct(t, 99):7.2f} ms")
+    t = timings(call(with_free_text(TYPICAL, 1)), args.rounds)
+    print(f"free text, warm  p50 {statistics.median(t):7.2f} ms  p95 {pct(t, 95):7.2f} ms  "
           f"p99 {pct(t, 99):7.2f} ms")
     raw = json.dumps(LARGE).encode()
     loads = timings(lambda: json.loads(raw), max(20, args.rounds // 10))

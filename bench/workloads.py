@@ -117,6 +117,29 @@ def for_patient(body: dict[str, Any], number: int) -> bytes:
     return text.replace('"id": "', f'"id": "p{number}-').encode()
 
 
+def with_free_text(body: dict[str, Any], number: int) -> bytes:
+    """`body` with what clinicians write in free text, as a patient not seen before: the draft PT order's
+    details, note and instruction, an imaging report on the hamstring condition and a note on each pain
+    score, every text naming this call's `number` (so no text has been read before: none is cached)."""
+    body = json.loads(for_patient(body, number))
+    resources = [e["resource"] for key in ("conditions", "observations") for e in body["prefetch"][key]["entry"]]
+    pt = body["context"]["draftOrders"]["entry"][0]["resource"]
+    pt["orderDetail"] = [{"text": f"Askling L-protocol: extender, diver, glider; Nordics from week {number}"},
+                         {"text": "Hip and trunk: glute med, Copenhagen plank, dead bugs"},
+                         {"text": "Single-leg balance and pelvic control drills"}]
+    pt["note"] = [{"text": f"Avoid sprinting for now; bed rest not advised. Review in {number} days; should "
+                           "symptoms persist, consider sports medicine referral."}]
+    pt["patientInstruction"] = f"Nordic curls {number % 5 + 2}x6 if pain allows; no complete rest."
+    for resource in resources:
+        if resource["resourceType"] == "Condition" and resource["code"]["coding"][0]["code"].startswith("S76"):
+            resource["note"] = [{"text": f"MRI (ref {number}): tendons intact, no avulsion or retraction; grade 1 "
+                                         "strain of the biceps femoris. Previous avulsion on the other side, "
+                                         "repaired 2019."}]
+        elif resource["resourceType"] == "Observation" and resource["code"]["coding"][0]["code"] == "72514-3":
+            resource["note"] = [{"text": f"Pain with sprinting at {number % 40 + 50}% effort"}]
+    return json.dumps(body).encode()
+
+
 TYPICAL = order_sign()
 LARGE = order_sign(extra_observations=2000 - 8)
 

@@ -13,9 +13,10 @@ category (`TextConcept.counted`: a discontinuation written in the past, "PT d/c'
 therapy). The text is affirmed when one mention counts.
 
 Answers are kept per (concept set, text) in a bounded dict. The pipeline is built once per process under a
-lock: `load()` at start-up (reference data check: app factory, serve, evaluate), so no request pays for it;
-it is rebuilt when spaCy's string store has grown by VOCABULARY_LIMIT (spaCy 3.7 keeps every string it
-has seen, so a long-lived worker would otherwise grow with every new word).
+lock: `load()` at start-up (reference data check: app factory, serve, evaluate), so no request pays for it.
+spaCy 3.7 keeps every string it has seen (about 0.6 KB each), so a long-lived worker would grow with every
+new word: when the string store has grown by VOCABULARY_LIMIT, a thread builds a fresh pipeline and swaps
+it in.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from typing import Any, cast
 
 RULES_FILE = Path(__file__).with_name("assertion") / "context-rules.json"
 ANSWERS_LIMIT = 4096  # remembered (concept set, text) answers
-VOCABULARY_LIMIT = 100_000  # strings learnt from texts before the pipeline is rebuilt
+VOCABULARY_LIMIT = 50_000  # strings learnt from texts before the pipeline is rebuilt (about 30 MB)
 PHRASES_PER_RULE = 2000  # a rule whose word lists multiply to more stays a token pattern
 _RULE_KEYS = ("literal", "category", "pattern", "direction", "allowed_types", "excluded_types", "max_scope",
               "max_targets", "metadata")
@@ -149,6 +150,7 @@ def _reaches_back(tokens: int | None) -> Callable[[Any, Any, Any], bool] | None:
 
 _lock = threading.Lock()
 _reader: _Reader | None = None
+_rebuilding: threading.Thread | None = None
 _answers: dict[tuple[str, str], bool] = {}
 
 
@@ -159,10 +161,26 @@ def load() -> None:
 
 
 def _ready() -> _Reader:
-    global _reader
-    if _reader is None or _reader.outgrown():
-        _reader = _Reader(json.loads(RULES_FILE.read_text(encoding="utf-8")))
+    """The pipeline (called under the lock). One that has outgrown its vocabulary keeps answering while a
+    thread builds its replacement (about a second), so no request waits for it."""
+    global _reader, _rebuilding
+    if _reader is None:
+        _reader = _Reader(_config())
+    elif _rebuilding is None and _reader.outgrown():
+        _rebuilding = threading.Thread(target=_rebuild, name="text-assertion-rebuild", daemon=True)
+        _rebuilding.start()
     return _reader
+
+
+def _rebuild() -> None:
+    global _reader, _rebuilding
+    fresh = _Reader(_config())
+    with _lock:
+        _reader, _rebuilding = fresh, None
+
+
+def _config() -> dict[str, Any]:
+    return cast(dict[str, Any], json.loads(RULES_FILE.read_text(encoding="utf-8")))
 
 
 def is_affirmed(text: str | None, concept: TextConcept) -> bool:

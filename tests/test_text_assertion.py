@@ -355,8 +355,12 @@ def test_the_pipeline_is_rebuilt_when_its_vocabulary_has_grown(monkeypatch: pyte
     first = text_assertion._reader
     monkeypatch.setattr(text_assertion, "VOCABULARY_LIMIT", 5)
     assert is_affirmed("Nordic curls with qwertyuiop asdfghjkl zxcvbnm poiuy lkjhg mnbvc", concept)
-    assert is_affirmed("Nordic curls 3x6", concept)
-    assert text_assertion._reader is not first
+    assert is_affirmed("Nordic curls 3x6", concept)  # answered by the old pipeline while the new one is built
+    rebuilding = text_assertion._rebuilding
+    assert rebuilding is not None
+    rebuilding.join(timeout=60)
+    assert text_assertion._reader is not first and text_assertion._rebuilding is None
+    assert not is_affirmed("Avoid Nordic curls 4x6", concept)
 
 
 def test_concurrent_calls_get_the_same_answers() -> None:
