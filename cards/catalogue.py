@@ -5,11 +5,9 @@ Run: python -m cards.catalogue > docs/criteria.md   (a test fails when the file 
 
 from __future__ import annotations
 
-import importlib
 import sys
 
 from cards.config import Guideline, load_guideline
-from cards.rules import ALL_CRITERIA
 
 HEADER = """# Criteria
 
@@ -24,11 +22,10 @@ population (age {min_age}-{max_age} with an active hamstring condition) get no c
 """
 
 
-def fires_when(criterion_id: str) -> str:
-    """The first line of the criterion module's docstring, after its id."""
-    module = importlib.import_module(ALL_CRITERIA[criterion_id].evaluate.__module__)
-    first = (module.__doc__ or "").strip().splitlines()[0]
-    return first.split(":", 1)[1].strip().rstrip(".") if ":" in first else first
+def fires_when(guideline: Guideline, criterion_id: str) -> str:
+    """The criterion's `fires_when` from the configuration, with the thresholds in force: a threshold
+    changed in review changes this page."""
+    return guideline.criterion(criterion_id).fires_when.format_map(guideline.template_values(criterion_id))
 
 
 def _cell(text: str) -> str:
@@ -48,7 +45,7 @@ def render(guideline: Guideline) -> str:
         if cfg.local_policy:
             evidence.append(f"local guideline policy: {cfg.local_policy}")
         silent = " (silent)" if cfg.silent else ""
-        out.append(f"| {cid} | {_cell(fires_when(cid))} | {cfg.indicator}{silent} | {_cell(thresholds)} | "
+        out.append(f"| {cid} | {_cell(fires_when(guideline, cid))} | {cfg.indicator}{silent} | {_cell(thresholds)} | "
                    f"{_cell('; '.join(evidence) or '-')} |\n")
     return "".join(out)
 

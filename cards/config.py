@@ -78,12 +78,16 @@ class LinkConfig(Strict):
 class CriterionConfig(Strict):
     title: CardText
     indicator: Literal["info", "warning", "critical"]
+    fires_when: CardText  # docs/criteria.md's "fires when", with the thresholds in force ({name})
     summary: CardText
     detail: CardText
     evidence: list[str] = []
     local_policy: CardText | None = None
     override_reasons: list[str] = []
     suggestions: dict[str, SuggestionText] = {}
+    # Card wording for an observed value that is a key, not a number or a name from the record:
+    # field -> {key -> text}; the text may name other values ({name}). Rules return keys, never English.
+    phrases: dict[str, dict[str, CardText]] = {}
     links: list[LinkConfig] = []
     silent: bool = False
     thresholds: dict[str, Any]
@@ -160,14 +164,37 @@ def _validate(parsed: GuidelineFile, path: Path) -> dict[str, Thresholds]:
             raise GuidelineConfigError(f"{path}: {cid} thresholds: {exc}") from exc
         _check_references(parsed, cid, cfg, path)
         values = {**thresholds[cid].model_dump(), **criterion.example_observed}
+        for field, table in cfg.phrases.items():
+            for key, phrase in table.items():
+                _check_placeholders(cid, f"phrases.{field}.{key}", phrase, values, path)
+        values = longest_phrases(values, cfg)
         for field, template in _templates(cfg):
             _check_placeholders(cid, field, template, values, path)
+        _check_placeholders(cid, "fires_when", cfg.fires_when, thresholds[cid].model_dump(), path)
         summary = cfg.summary.format_map(values)
         if len(summary) > MAX_SUMMARY_CHARS:
             raise GuidelineConfigError(
                 f"{path}: {cid} summary renders to {len(summary)} characters (max {MAX_SUMMARY_CHARS}): {summary}"
             )
     return thresholds
+
+
+def phrased(values: dict[str, Any], cfg: CriterionConfig) -> dict[str, Any]:
+    """`values` with each observed key that has a phrase replaced by the phrase, itself filled in."""
+    out = dict(values)
+    for field, table in cfg.phrases.items():
+        key = values.get(field)
+        if isinstance(key, str) and key in table:
+            out[field] = table[key].format_map(values)
+    return out
+
+
+def longest_phrases(values: dict[str, Any], cfg: CriterionConfig) -> dict[str, Any]:
+    """For the start-up length check: each phrased field at its longest wording."""
+    out = dict(values)
+    for field, table in cfg.phrases.items():
+        out[field] = max((phrase.format_map(values) for phrase in table.values()), key=len)
+    return out
 
 
 def _check_references(parsed: GuidelineFile, cid: str, cfg: CriterionConfig, path: Path) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from cards.config import MAX_SUMMARY_CHARS, CriterionConfig, Guideline
+from cards.config import MAX_SUMMARY_CHARS, CriterionConfig, Guideline, phrased
 from cards.findings import Finding, Fix
 from cards.ids import new_uuid
 
@@ -24,11 +24,11 @@ def render_card(finding: Finding, guideline: Guideline, build_action: ActionBuil
                 source_url: str | None = None) -> dict[str, Any]:
     cfg = guideline.criterion(finding.criterion_id)
     thresholds = guideline.template_values(finding.criterion_id)
-    values = {**thresholds, **finding.observed}
+    values = phrased({**thresholds, **finding.observed}, cfg)
     card: dict[str, Any] = {
         "uuid": new_uuid(),
         "summary": _summary(cfg.summary.format_map(values)),
-        "detail": _detail(cfg, guideline, {**thresholds, **_escaped(finding.observed)}),
+        "detail": _detail(cfg, guideline, phrased({**thresholds, **_escaped(finding.observed)}, cfg)),
         "indicator": cfg.indicator,
         "source": _source(finding.criterion_id, cfg, guideline, source_url),
     }

@@ -147,7 +147,7 @@ def test_ham06_active_order_started_more_than_72_hours_ago(start: date, fires: b
     finding = ham06.complete_rest_too_long(facts(hook="patient-view", rest_orders=(order,)), G.thresholds["HAM-06"])
     assert (finding is not None) is fires
     if fires:
-        assert finding.observed["basis"] == "so far" and finding.fixes == ()
+        assert finding.observed["basis"] == "elapsed" and finding.fixes == ()
 
 
 def rest_order(**extra: Any) -> dict[str, Any]:

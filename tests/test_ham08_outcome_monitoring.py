@@ -15,7 +15,7 @@ def test_rehab_duration_threshold(days: int, fires: bool) -> None:
     finding = outcome_monitoring_missing(facts(**rehab(days)), T)
     assert (finding is not None) is fires
     if fires:
-        assert finding.observed == {"rehab_days": days, "rehab_weeks": days // 7, "last_prom": "none on record"}
+        assert finding.observed == {"rehab_days": days, "rehab_weeks": days // 7, "last_prom": "none"}
 
 
 @pytest.mark.parametrize(("prom_days_ago", "fires"), [(0, False), (27, False), (28, False), (29, True), (40, True)])

@@ -27,7 +27,7 @@ def test_limb_symmetry_threshold(percent: float, fires: bool) -> None:
     finding = persistent_weakness(facts(**rehab(100, sessions=14), strength_symmetry=(symmetry(2, percent),)), T)
     assert (finding is not None) is fires
     if fires:
-        assert finding.observed == {"weakness": f"strength {percent}% of the other side", "program_days": 100,
+        assert finding.observed == {"weakness": "measured", "symmetry_percent": percent, "program_days": 100,
                                     "sessions": 14}
         assert finding.fixes[0].change["order"] == "orthopedic-surgeon-referral"
 
@@ -40,7 +40,7 @@ def test_a_measurement_before_day_90_does_not_count() -> None:
 
 def test_coded_weakness_counts_when_strength_was_not_measured_after_3_months() -> None:
     finding = persistent_weakness(facts(**rehab(100, sessions=14), weakness_findings=("Muscle weakness",)), T)
-    assert finding.observed["weakness"] == "Muscle weakness"
+    assert finding.observed["weakness"] == "finding" and finding.observed["weakness_finding"] == "Muscle weakness"
     measured_normal = facts(**rehab(100, sessions=14), weakness_findings=("Muscle weakness",),
                             strength_symmetry=(symmetry(1, 96),))
     assert persistent_weakness(measured_normal, T) is None

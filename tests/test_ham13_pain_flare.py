@@ -15,7 +15,7 @@ def test_latest_pain_threshold(latest: float, fires: bool) -> None:
     finding = pain_flare(facts(**rehab(30), pain_scores=(pain(1, latest),)), T)
     assert (finding is not None) is fires
     if fires:
-        assert finding.observed["flare"] == f"pain {latest}/10 on 2026-11-22"
+        assert finding.observed == {"flare": "high", "pain": latest, "pain_date": "2026-11-22"}
         assert finding.fixes == ()
 
 
@@ -29,7 +29,8 @@ def test_rise_threshold(before: float, fires: bool) -> None:
     finding = pain_flare(facts(**rehab(30), pain_scores=(pain(4, before), pain(0, 5))), T)
     assert (finding is not None) is fires
     if fires:
-        assert finding.observed["flare"] == f"pain up from {before}/10 to 5/10 in 4 days"
+        assert finding.observed == {"flare": "rise", "pain": 5, "pain_date": "2026-11-23", "from_pain": before,
+                                    "rise_days": 4}
 
 
 @pytest.mark.parametrize(("gap_days", "fires"), [(7, True), (8, False)])

@@ -67,7 +67,7 @@ def guideline_variant(tmp_path: Path, old: str, new: str) -> Path:
 @pytest.mark.parametrize(("old", "new", "message"), [
     ("min_supervised_sessions = 12", "min_supervised_sessions = 12\nmax_sessions = 3", "HAM-02 thresholds"),
     ("min_supervised_sessions = 12", "", "HAM-02 thresholds"),
-    ("[criteria.HAM-01]", "[criteria.HAM-99]\ntitle='x'\nindicator='info'\nsummary='x'\ndetail='x'\n"
+    ("[criteria.HAM-01]", "[criteria.HAM-99]\ntitle='x'\nindicator='info'\nfires_when='x'\nsummary='x'\ndetail='x'\n"
                           "thresholds={}\n[criteria.HAM-01]", "without logic"),
     ('summary = "Rehab program', 'summary = "' + "x" * 120 + ' Rehab program', "max 139"),
     ('evidence = ["kemp2020"]', 'evidence = ["nobody2030"]', "undefined evidence"),

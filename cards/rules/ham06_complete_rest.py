@@ -32,10 +32,10 @@ def complete_rest_too_long(facts: ClinicalFacts, t: Ham06Thresholds) -> Finding 
                      change={"rest_hours": t.max_complete_rest_hours})) if order.is_draft else ()
         return Finding(criterion_id=ID, about_ref=order.ref, fixes=fixes,
                        observed={"order": order.label, "rest_hours": int(hours), "rest_days": shown(hours / 24),
-                                 "basis": "planned" if elapsed is None or hours == order.planned_hours else "so far"})
+                                 "basis": "planned" if elapsed is None or hours == order.planned_hours else "elapsed"})
     return None
 
 
 CRITERION = Criterion(id=ID, thresholds_model=Ham06Thresholds, evaluate=complete_rest_too_long,
                       example_observed={"order": "Strict bed rest", "rest_hours": 9999, "rest_days": 416.6,
-                                        "basis": "so far"})
+                                        "basis": "elapsed"})

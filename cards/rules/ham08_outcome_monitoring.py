@@ -32,8 +32,8 @@ def outcome_monitoring_missing(facts: ClinicalFacts, t: Ham08Thresholds) -> Find
     last = latest(facts.outcome_scores)
     return Finding(criterion_id=ID, observed={
         "rehab_days": days, "rehab_weeks": days // 7,
-        "last_prom": last.when.isoformat() if last else "none on record"})
+        "last_prom": last.when.isoformat() if last else "none"})
 
 
 CRITERION = Criterion(id=ID, thresholds_model=Ham08Thresholds, evaluate=outcome_monitoring_missing,
-                      example_observed={"rehab_days": 9999, "rehab_weeks": 1428, "last_prom": "none on record"})
+                      example_observed={"rehab_days": 9999, "rehab_weeks": 1428, "last_prom": "2026-11-23"})

@@ -14,7 +14,7 @@ from datetime import timedelta
 from pydantic import Field
 
 from cards.facts import ClinicalFacts
-from cards.findings import Finding, Fix
+from cards.findings import Finding, Fix, Scalar
 from cards.rules.base import Criterion, Thresholds
 from cards.rules.measures import latest, shown
 
@@ -35,19 +35,20 @@ def persistent_weakness(facts: ClinicalFacts, t: Ham12Thresholds) -> Finding | N
         return None
     after_program = start + timedelta(days=t.min_program_days - 1)
     measured = latest([m for m in facts.strength_symmetry if m.when >= after_program])
+    observed: dict[str, Scalar] = {"program_days": run_days, "sessions": facts.therapy_sessions.count}
     if measured is not None and measured.value is not None:
         if measured.value >= t.min_limb_symmetry_percent:
             return None
-        weakness = f"strength {shown(measured.value)}% of the other side"
+        observed.update(weakness="measured", symmetry_percent=shown(measured.value))
     elif facts.weakness_findings:
-        weakness = facts.weakness_findings[0][:40]
+        observed.update(weakness="finding", weakness_finding=facts.weakness_findings[0][:40])
     else:
         return None
     reason = facts.hamstring_injuries[0].ref if facts.hamstring_injuries else None
     fix = Fix(action="create", change={"order": "orthopedic-surgeon-referral", "reason_ref": reason})
-    return Finding(criterion_id=ID, fixes=(fix,),
-                   observed={"weakness": weakness, "program_days": run_days, "sessions": sessions})
+    return Finding(criterion_id=ID, fixes=(fix,), observed=observed)
 
 
 CRITERION = Criterion(id=ID, thresholds_model=Ham12Thresholds, evaluate=persistent_weakness,
-                      example_observed={"weakness": "x" * 40, "program_days": 9999, "sessions": 999})
+                      example_observed={"weakness": "finding", "symmetry_percent": 89.9, "weakness_finding": "x" * 40,
+                                        "program_days": 9999, "sessions": 999})

@@ -12,7 +12,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from cards.facts import SCORE_LOOKBACK_DAYS, ClinicalFacts
-from cards.findings import Finding
+from cards.findings import Finding, Scalar
 from cards.rules.base import Criterion, Thresholds
 from cards.rules.measures import latest, shown, within
 
@@ -33,15 +33,16 @@ def pain_flare(facts: ClinicalFacts, t: Ham13Thresholds) -> Finding | None:
         return None
     before = [s for s in within(facts.pain_scores, now.when, t.window_days) if s is not now]
     lowest = min(before, key=lambda s: s.value, default=None)
+    observed: dict[str, Scalar] = {"pain": shown(now.value), "pain_date": now.when.isoformat()}
     if now.value >= t.flare_pain:
-        flare = f"pain {shown(now.value)}/10 on {now.when.isoformat()}"
+        observed["flare"] = "high"
     elif lowest is not None and now.value - lowest.value >= t.rise_points:
-        flare = (f"pain up from {shown(lowest.value)}/10 to {shown(now.value)}/10 "
-                 f"in {(now.when - lowest.when).days} days")
+        observed.update(flare="rise", from_pain=shown(lowest.value), rise_days=(now.when - lowest.when).days)
     else:
         return None
-    return Finding(criterion_id=ID, about_ref=now.ref, observed={"flare": flare, "pain": shown(now.value)})
+    return Finding(criterion_id=ID, about_ref=now.ref, observed=observed)
 
 
 CRITERION = Criterion(id=ID, thresholds_model=Ham13Thresholds, evaluate=pain_flare,
-                      example_observed={"flare": "pain up from 6.5/10 to 9.5/10 in 28 days", "pain": 9.5})
+                      example_observed={"flare": "rise", "pain": 9.5, "pain_date": "2026-11-23", "from_pain": 6.5,
+                                        "rise_days": 28})

@@ -1,0 +1,72 @@
+"""Every rendered card states only what its finding observed and its configuration says: no number that is
+neither an observed value, a threshold nor written in the reviewed text; no negative number; no
+placeholder or empty value. Checked over every example and scenario fixture."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cards.config import CriterionConfig, Guideline
+from cds_service import create_app
+
+ROOT = Path(__file__).resolve().parents[1]
+SERVICES = {"order-sign": "hamstring-rehab-order-sign", "order-select": "hamstring-rehab-order-select",
+            "patient-view": "hamstring-rehab-patient-view"}
+DATE = re.compile(r"\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2})?)?")
+NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?")
+DOI = re.compile(r"\(https?://[^)]*\)|doi:\S+|<https?://[^>]*>")
+
+
+def cases() -> list[tuple[str, str, str, dict[str, Any]]]:
+    out = []
+    for path in sorted((ROOT / "examples").glob("*.json")):
+        body = json.loads(path.read_text())
+        out.append((f"examples/{path.stem}", "2026-11-23", SERVICES[body["hook"]], body))
+    for path in sorted((ROOT / "tests" / "fixtures" / "hooks").glob("*.json")):
+        scenario = json.loads(path.read_text())
+        out.append((f"fixtures/{path.stem}", scenario["asOf"], scenario["service"], scenario["request"]))
+    return out
+
+
+CASES = cases()
+
+
+def numbers(text: str) -> set[str]:
+    return {n.lstrip("-") for n in NUMBER.findall(DOI.sub("", DATE.sub("", text)))}
+
+
+def written_numbers(cfg: CriterionConfig, guideline: Guideline) -> set[str]:
+    """Numbers the reviewed text itself writes (\"3 months\", \"0-10\"), outside any placeholder."""
+    texts = [cfg.summary, cfg.detail, cfg.local_policy or "", guideline.meta.carries_other_edits or ""]
+    texts += [t for s in cfg.suggestions.values() for t in (s.label, s.description)]
+    texts += [p for table in cfg.phrases.values() for p in table.values()]
+    texts += [f"{e.supports} {e.citation}" for key, e in guideline.file.evidence.items() if key in cfg.evidence]
+    return set().union(*(numbers(re.sub(r"\{[^}]*\}", "", t)) for t in texts))
+
+
+@pytest.mark.parametrize(("name", "as_of", "service", "body"), CASES, ids=[c[0] for c in CASES])
+def test_cards_state_only_their_findings_values(name: str, as_of: str, service: str, body: dict[str, Any],
+                                                tmp_path: Path) -> None:
+    app = create_app({"instance_path": tmp_path / "instance", "auth_required": False})
+    state = app.extensions["cds"]
+    outcome = state.pipeline.run(service, body, as_of=date.fromisoformat(as_of))
+    for finding, card in outcome.rendered:
+        cfg = state.guideline.criterion(finding.criterion_id)
+        thresholds = state.guideline.template_values(finding.criterion_id)
+        allowed = written_numbers(cfg, state.guideline)
+        allowed |= set().union(set(), *(numbers(str(v)) for v in [*finding.observed.values(), *thresholds.values()]))
+        texts = [card["summary"], card["detail"]]
+        for suggestion in card.get("suggestions", []):
+            texts += [suggestion["label"], *(action["description"] for action in suggestion["actions"])]
+        for text in texts:
+            stray = numbers(text) - allowed
+            assert not stray, f"{finding.criterion_id} states {sorted(stray)}, not in its finding: {text}"
+            assert not re.search(r"(?<![\w-])-\d", DATE.sub("", DOI.sub("", text))), f"negative number: {text}"
+            assert "{" not in text and "}" not in text, f"unfilled placeholder: {text}"
+            assert not re.search(r"\(\s*-?\s*\)|, -\)|\bNone\b|\bnull\b|\bunknown\b", text), f"placeholder: {text}"
