@@ -46,6 +46,8 @@ class GuidelineMeta(Strict):
     source_url: CardText | None = None
     # Added to the description of an update that also carries other cards' edits to the same order.
     carries_other_edits: CardText | None = None
+    # Added when an edit could not bring some fields of the order in line ({fields}: their FHIR paths).
+    change_by_hand: CardText | None = None
 
 
 class Population(Strict):

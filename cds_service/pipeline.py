@@ -73,7 +73,8 @@ class Pipeline:
                 facts = build_facts(data, as_of)
             outcome.skipped = list(report.skipped.values())
             outcome.evaluation = evaluate(facts, self.guideline)
-            edits = DraftEdits(data, outcome.evaluation.findings, self.guideline.meta.carries_other_edits)
+            meta = self.guideline.meta
+            edits = DraftEdits(data, outcome.evaluation.findings, meta.carries_other_edits, meta.change_by_hand)
             outcome.rendered = self.cards(outcome.evaluation.findings, edits, source_url)
             outcome.silent_rendered = self.cards(outcome.evaluation.silent, edits, source_url)
             # Clean by construction (no walk over the answer): cards come from validated config, and
@@ -110,8 +111,9 @@ class DraftEdits:
     suggest for that draft (their first, recommended, suggestion), so accepting any of them, in any order,
     leaves one coherent order (docs/criteria.md, "Suggestions"). Silent cards' edits are not carried."""
 
-    def __init__(self, data: HookData, shown: Sequence[Finding] = (), carries_note: str | None = None):
-        self.carries_note = carries_note
+    def __init__(self, data: HookData, shown: Sequence[Finding] = (), carries_note: str | None = None,
+                 by_hand_note: str | None = None):
+        self.carries_note, self.by_hand_note = carries_note, by_hand_note
         self.drafts = {ref_of(r): without_empty(r) for r in data.draft_orders}
         self.subject_ref = data.subject_ref
         self.memo: dict[str, Any] = {}
@@ -125,7 +127,11 @@ class DraftEdits:
         companions = self.companions.get(fix.target_ref or "", []) if fix.action == "update" else []
         if self.carries_note and any(c != fix for c in companions):
             description = f"{description}. {self.carries_note}"
-        return build_action(fix, description, self.drafts, self.subject_ref, self.memo, companions)
+        by_hand: list[str] = []
+        action = build_action(fix, description, self.drafts, self.subject_ref, self.memo, companions, by_hand)
+        if action is not None and by_hand and self.by_hand_note:
+            action["description"] = f"{action['description']} {self.by_hand_note.format(fields=', '.join(by_hand))}"
+        return action
 
 
 def find_service(service_id: str) -> Service:

@@ -17,6 +17,7 @@ import json
 import logging
 import math
 from collections.abc import Callable, Mapping, Sequence
+from contextvars import ContextVar
 from datetime import timedelta
 from functools import cache
 from pathlib import Path
@@ -27,10 +28,14 @@ import orjson
 from cards.findings import Fix
 from fhir_mappings.analgesics import administrations_per_day, course_days, dose_per_administration
 from fhir_mappings.parse import parse
+from fhir_mappings.stated_durations import shorten_stated
 from fhir_mappings.therapy import planned_days, planned_sessions, sessions_per_day
 from fhir_mappings.timeutil import days_after, duration_days, to_date, to_datetime, whole_days
 
 log = logging.getLogger(__name__)
+# Fields an edit could not bring in line (a stated duration in a form not read, a quantity not worked out):
+# the suggestion's description names them for the clinician to change by hand.
+_by_hand: ContextVar[list[str] | None] = ContextVar("order_fields_by_hand", default=None)
 UCUM = "http://unitsofmeasure.org"
 # An editor changes the draft copy in place, reading the parsed original; False if it cannot.
 Editor = Callable[[dict[str, Any], Any, Any], bool]
@@ -38,21 +43,25 @@ Editor = Callable[[dict[str, Any], Any, Any], bool]
 
 def build_action(fix: Fix, description: str, drafts: Mapping[str, dict[str, Any]],
                  subject_ref: str, parsed: dict[str, Any] | None = None,
-                 companions: Sequence[Fix] = ()) -> dict[str, Any] | None:
+                 companions: Sequence[Fix] = (), by_hand: list[str] | None = None) -> dict[str, Any] | None:
     """The action for one fix, or None when the fix cannot be expressed on this order.
 
     `parsed`, when given, remembers each draft's parsed model and serialized JSON by reference across
     the fixes of one call (several suggestions often edit the same draft order, each its own copy).
     `companions`: the fixes other cards of the same answer suggest for the same draft, in card order. An
     update carries them all (`compose`), so accepting any of the suggestions, in any order, leaves one
-    coherent order: no suggestion undoes another's edit.
+    coherent order: no suggestion undoes another's edit. `by_hand`, when given, receives the fields the
+    edit could not bring in line, for the description to name.
     """
+    token = _by_hand.set(by_hand)
     try:
         return _action(fix, description, drafts, subject_ref, parsed, companions)
     except (ArithmeticError, ValueError, TypeError, KeyError) as exc:  # a value no edit can express
         log.warning("no suggestion for %s on %s: %s", fix.action, fix.target_ref or "a new order",
                     type(exc).__name__)
         return None
+    finally:
+        _by_hand.reset(token)
 
 
 def _action(fix: Fix, description: str, drafts: Mapping[str, dict[str, Any]],
@@ -236,7 +245,41 @@ def add_order_detail(resource: dict[str, Any], request: Any, details: list[str])
 
 
 def set_course_days(resource: dict[str, Any], request: Any, days: int) -> bool:
-    """Shorten an analgesic course to `days` in the element that set its length."""
+    """Shorten an analgesic course to `days` in the element that set its length, and the rest of the order
+    with it: a dispensed quantity or supply beyond the new course, refills, and durations its text states."""
+    if not _set_course_length(resource, request, days):
+        return False
+    dispense = resource.get("dispenseRequest")
+    if isinstance(dispense, dict):
+        _shorten_dispense(dispense, request, days)
+    _report_by_hand(shorten_stated(resource, days, f"{days} days"))
+    return True
+
+
+def _report_by_hand(fields: list[str]) -> None:
+    found = _by_hand.get()
+    if found is not None:
+        found.extend(f for f in fields if f not in found)
+
+
+def _shorten_dispense(dispense: dict[str, Any], request: Any, days: int) -> None:
+    """No more dispensed than the shortened course takes (a quantity that cannot be worked out is reported)."""
+    if dispense.get("numberOfRepeatsAllowed"):
+        dispense["numberOfRepeatsAllowed"] = 0
+    supply = dispense.get("expectedSupplyDuration")
+    supplied = duration_days(request.dispenseRequest.expectedSupplyDuration) if request.dispenseRequest else None
+    if isinstance(supply, dict) and supplied is not None and supplied > days:
+        dispense["expectedSupplyDuration"] = _days(days)
+    quantity = dispense.get("quantity")
+    if isinstance(quantity, dict) and isinstance(quantity.get("value"), int | float):
+        per_day, dose = administrations_per_day(request), dose_per_administration(request)
+        if per_day and dose:
+            quantity["value"] = min(quantity["value"], math.ceil(days * per_day * dose - 1e-9))
+        else:
+            _report_by_hand(["dispenseRequest.quantity"])
+
+
+def _set_course_length(resource: dict[str, Any], request: Any, days: int) -> bool:
     _, form = course_days(request)
     dispense = resource.get("dispenseRequest") or {}
     if form in ("expectedSupplyDuration", "quantity") and dispense.get("numberOfRepeatsAllowed"):
@@ -274,6 +317,14 @@ def _set_range_high(bounds: dict[str, Any], request: Any, days: int) -> bool:
 
 
 def limit_rest_hours(resource: dict[str, Any], request: Any, hours: int) -> bool:
+    """Bound a complete-rest order to `hours`, and the durations its text states ("NWB for 2 weeks")."""
+    if not _set_rest_length(resource, request, hours):
+        return False
+    _report_by_hand(shorten_stated(resource, hours / 24, f"{hours} hours"))
+    return True
+
+
+def _set_rest_length(resource: dict[str, Any], request: Any, hours: int) -> bool:
     """Bound a complete-rest order to `hours` (whole days, counting the first)."""
     days = max(1, hours // 24)
     if isinstance(resource.get("occurrencePeriod"), dict) and resource["occurrencePeriod"].get("start"):

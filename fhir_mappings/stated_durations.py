@@ -1,0 +1,84 @@
+"""Durations an order states in its own words ("1 tab PO BID x 14 days", "NWB for 2 weeks", "two-week
+course"), brought in line when a suggestion shortens the order, so the order the clinician signs never
+contradicts itself.
+
+Only a stated duration longer than the new length is rewritten, to the new length in the unit of the
+order's own timing (days, or hours under 2 days); shorter ones and everything else are left as written.
+A text that names a longer duration in a form this module does not read (a range, "until review") is not
+touched: the caller reports it to the clinician as a field to change by hand.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+# Unit words as clinicians and order-entry systems abbreviate them, in days.
+UNIT_DAYS = {"h": 1 / 24, "hr": 1 / 24, "hrs": 1 / 24, "hour": 1 / 24, "hours": 1 / 24,
+             "d": 1, "day": 1, "days": 1, "wk": 7, "wks": 7, "week": 7, "weeks": 7,
+             "mo": 30, "mos": 30, "month": 30, "months": 30}
+NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+                "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fourteen": 14, "twenty-one": 21, "thirty": 30}
+_UNIT = "|".join(sorted(UNIT_DAYS, key=len, reverse=True))
+_NUMBER = r"\d+(?:\.\d+)?|" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
+DURATION = re.compile(rf"(?:(?<=[x×])|(?<![\w.]))(?P<n>{_NUMBER})\s*-?\s*(?P<unit>{_UNIT})\b", re.IGNORECASE)
+# A duration in a form not read here: a range ("10-14 days") or a number word beyond the list.
+UNREAD_RANGE = re.compile(rf"\d+\s*(?:-|to)\s*\d+\s*(?:{_UNIT})\b", re.IGNORECASE)
+
+
+def stated_days(match: re.Match[str]) -> float:
+    number = match.group("n").lower()
+    value = NUMBER_WORDS[number] if number in NUMBER_WORDS else float(number)
+    return value * UNIT_DAYS[match.group("unit").lower()]
+
+
+def shortened(text: str, limit_days: float, phrase: str) -> tuple[str, bool]:
+    """`text` with each stated duration longer than `limit_days` replaced by `phrase`; and whether the text
+    still states a longer duration in a form not rewritten (to be changed by hand)."""
+    unread = any(_range_days(m.group(0)) > limit_days + 1e-9 for m in UNREAD_RANGE.finditer(text))
+    masked = UNREAD_RANGE.sub(lambda m: "\0" * len(m.group(0)), text)
+
+    def replace(match: re.Match[str]) -> str:
+        return phrase if stated_days(match) > limit_days + 1e-9 else match.group(0)
+
+    out, start = [], 0
+    for match in DURATION.finditer(masked):
+        out += [text[start:match.start()], replace(match)]
+        start = match.end()
+    out.append(text[start:])
+    return "".join(out), unread
+
+
+def _range_days(text: str) -> float:
+    found = list(DURATION.finditer(text))
+    numbers = [float(n) for n in re.findall(r"\d+(?:\.\d+)?", text)]
+    return max(numbers) * UNIT_DAYS[found[-1].group("unit").lower()] if found and numbers else 0.0
+
+
+def text_fields(resource: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any], str]]:
+    """(name, holder, key) of each free-text member an order states its duration in."""
+    for i, dosage in enumerate(resource.get("dosageInstruction") or []):
+        if isinstance(dosage, dict):
+            for key in ("text", "patientInstruction"):
+                if isinstance(dosage.get(key), str):
+                    yield f"dosageInstruction[{i}].{key}", dosage, key
+    if isinstance(resource.get("patientInstruction"), str):
+        yield "patientInstruction", resource, "patientInstruction"
+    for i, note in enumerate(resource.get("note") or []):
+        if isinstance(note, dict) and isinstance(note.get("text"), str):
+            yield f"note[{i}].text", note, "text"
+    for i, detail in enumerate(resource.get("orderDetail") or []):
+        if isinstance(detail, dict) and isinstance(detail.get("text"), str):
+            yield f"orderDetail[{i}].text", detail, "text"
+
+
+def shorten_stated(resource: dict[str, Any], limit_days: float, phrase: str) -> list[str]:
+    """Rewrite, in place, every stated duration longer than `limit_days`; the fields left to change by hand."""
+    by_hand = []
+    for name, holder, key in text_fields(resource):
+        new, unread = shortened(holder[key], limit_days, phrase)
+        holder[key] = new
+        if unread:
+            by_hand.append(name)
+    return by_hand
