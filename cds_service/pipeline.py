@@ -109,7 +109,7 @@ class DraftEdits:
 
     Suggestions that edit the same draft compose: each update carries the edits the other cards shown
     suggest for that draft (their first, recommended, suggestion), so accepting any of them, in any order,
-    leaves one coherent order (docs/criteria.md, "Suggestions"). Silent cards' edits are not carried."""
+    leaves one coherent order (README, "Services"). Silent cards' edits are not carried."""
 
     def __init__(self, data: HookData, shown: Sequence[Finding] = (), carries_note: str | None = None,
                  by_hand_note: str | None = None):
