@@ -15,7 +15,9 @@ Generated from `cards/guideline.toml` by `python -m cards.catalogue`; do not edi
 Guideline: {title}, version {version} (config SHA-256 `{sha}`).
 
 Every card carries its criterion id in `source.topic.code` (system `{system}`). Patients outside the
-population (age {min_age}-{max_age} with an active hamstring condition) get no cards.
+population get no cards: it is age {min_age}-{max_age} with a current hamstring condition (an active one, an
+encounter diagnosis without a clinical status recorded in the last {encounter_days} days, or the reason a draft
+or active physical-therapy order gives).
 
 | id | fires when | indicator | thresholds | evidence |
 |---|---|---|---|---|
@@ -35,7 +37,8 @@ def _cell(text: str) -> str:
 def render(guideline: Guideline) -> str:
     meta, population = guideline.meta, guideline.file.population
     out = [HEADER.format(title=meta.title, version=meta.version, sha=guideline.sha256[:12], system=meta.topic_system,
-                         min_age=population.min_age_years, max_age=population.max_age_years)]
+                         min_age=population.min_age_years, max_age=population.max_age_years,
+                         encounter_days=population.encounter_diagnosis_days)]
     for cid, cfg in guideline.file.criteria.items():
         thresholds = ", ".join(f"`{k}` = {v}" for k, v in guideline.template_values(cid).items()
                                if isinstance(v, int | float)) or "-"

@@ -53,6 +53,8 @@ class GuidelineMeta(Strict):
 class Population(Strict):
     min_age_years: int = Field(ge=0)
     max_age_years: int = Field(ge=0)
+    # An encounter diagnosis without a clinical status counts when dated within this many days.
+    encounter_diagnosis_days: int = Field(ge=1)
 
 
 class OverrideReasons(Strict):

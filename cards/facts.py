@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -21,10 +22,13 @@ class Frozen(BaseModel):
 
 
 class HamstringInjury(Frozen):
-    """An active hamstring condition (strain, tear, avulsion) on the problem list."""
+    """A current hamstring condition (strain, tear, avulsion): how it is on record is its `basis`: a
+    condition with an active clinical status, a recent encounter diagnosis without one, or only the reason
+    a physical-therapy order gives (then `ref` is None unless the order references a Condition)."""
 
-    ref: str
+    ref: str | None = None
     label: str
+    basis: Literal["condition", "encounter-diagnosis", "order-reason"] = "condition"
     onset: date | None = None
     is_high_grade: bool = False
 

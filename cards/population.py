@@ -1,4 +1,8 @@
-"""Population gate: young to middle-aged adults with an active hamstring condition.
+"""Population gate: young to middle-aged adults with a current hamstring condition.
+
+A hamstring condition is current when it has an active clinical status, is an encounter diagnosis
+without one dated within `[population] encounter_diagnosis_days`, or is the reason given by a draft or
+active physical-therapy order (fhir_mappings/conditions.py, order_reasons.py decide which count).
 
 No card is shown outside it; when the data needed to decide is missing (no birth date), no card
 rather than a guess.

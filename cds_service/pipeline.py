@@ -70,7 +70,7 @@ class Pipeline:
             outcome.replay_input = {"hook": request.hook, "hookInstance": request.hookInstance,
                                     "context": request.context, "prefetch": resolution.values}
             with reading_report() as report:  # every resource that cannot be read, for the audit trail
-                facts = build_facts(data, as_of)
+                facts = build_facts(data, as_of, self.guideline.file.population.encounter_diagnosis_days)
             outcome.skipped = list(report.skipped.values())
             outcome.evaluation = evaluate(facts, self.guideline)
             meta = self.guideline.meta

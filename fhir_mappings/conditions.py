@@ -1,4 +1,11 @@
-"""Patient and Condition -> age, active hamstring injuries (the population gate's inputs), weakness findings.
+"""Patient and Condition -> age, hamstring injuries (the population gate's inputs), weakness findings.
+
+A hamstring condition counts when it is on record with an active clinical status, or is an encounter
+diagnosis (category encounter-diagnosis) without a clinical status, as EHRs record visit diagnoses, dated
+(recordedDate, else onset) within the guideline's `[population] encounter_diagnosis_days` before the
+evaluation date. Resolved, inactive, in-remission, abated, refuted or entered-in-error ones never count.
+A diagnosis given only as a physical-therapy order's reason: order_reasons.py.
+
 
 High grade (terminology.md section 6.3): the code, a stage summary or a note (an imaging report) in
 high-grade-hamstring-injury (S32.61-, nontraumatic thigh rupture, 'Complete' qualifier, avulsion,
@@ -10,7 +17,7 @@ ACL" do not: fhir_mappings/text_assertion.py).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from fhir.resources.R4B.condition import Condition
@@ -23,6 +30,8 @@ from fhir_mappings.timeutil import age_in_years, to_date
 
 ACTIVE_CLINICAL_STATUS = {"active", "recurrence", "relapse"}
 EXCLUDED_VERIFICATION = {"refuted", "entered-in-error"}
+CATEGORY_SYSTEM = "http://terminology.hl7.org/CodeSystem/condition-category"
+ENCOUNTER_DIAGNOSIS = "encounter-diagnosis"
 
 
 def patient_age(raw_patient: dict[str, Any] | None, as_of: date) -> int | None:
@@ -35,16 +44,40 @@ def patient_age(raw_patient: dict[str, Any] | None, as_of: date) -> int | None:
     return age_in_years(birth, as_of) if birth and birth <= as_of else None
 
 
-def hamstring_injuries(raw_conditions: Iterable[dict[str, Any]], subject_ref: str) -> tuple[HamstringInjury, ...]:
+def hamstring_injuries(raw_conditions: Iterable[dict[str, Any]], subject_ref: str, as_of: date | None = None,
+                       encounter_diagnosis_days: int | None = None) -> tuple[HamstringInjury, ...]:
+    """Hamstring conditions that place the patient in the population, each once: with an active clinical
+    status, or (given `encounter_diagnosis_days`) an encounter diagnosis without one,
+    dated within that many days before `as_of`."""
     hamstring = concept_set("hamstring-injury")
-    found = []
+    window = (as_of - timedelta(days=encounter_diagnosis_days), as_of) if as_of and encounter_diagnosis_days else None
+    found: dict[str, HamstringInjury] = {}
     for raw in raw_conditions:
         if not hamstring.matches_concept(raw.get("code")):
             continue
         condition = parse(raw, subject_ref)
-        if isinstance(condition, Condition) and _is_current(condition):
-            found.append(_injury(condition, raw))
-    return tuple(found)
+        if not isinstance(condition, Condition):
+            continue
+        # `conditions` and `encounterDiagnoses` may both hold an active encounter diagnosis: count it once.
+        key = f"Condition/{condition.id}" if condition.id else f"#{len(found)}"
+        if key in found:
+            continue
+        if _is_current(condition):
+            found[key] = _injury(condition, raw)
+        elif window is not None and _is_recent_encounter_diagnosis(condition, *window):
+            found[key] = _injury(condition, raw).model_copy(update={"basis": "encounter-diagnosis"})
+    return tuple(found.values())
+
+
+def open_hamstring_injury(raw: dict[str, Any], subject_ref: str) -> HamstringInjury | None:
+    """A hamstring Condition that is not over (order_reasons.py: the Condition a PT order is for): an active
+    clinical status or none; not abated, refuted or entered in error."""
+    if not concept_set("hamstring-injury").matches_concept(raw.get("code")):
+        return None
+    condition = parse(raw, subject_ref)
+    if not isinstance(condition, Condition) or not _is_open(condition):
+        return None
+    return _injury(condition, raw)
 
 
 def _status_codes(concept: Any) -> set[str]:
@@ -55,6 +88,29 @@ def _is_current(condition: Condition) -> bool:
     if _status_codes(condition.verificationStatus) & EXCLUDED_VERIFICATION:
         return False
     return bool(_status_codes(condition.clinicalStatus) & ACTIVE_CLINICAL_STATUS)
+
+
+def _is_open(condition: Condition) -> bool:
+    """Current, or with no clinical status (common on encounter diagnoses and order reasons) and no sign it
+    is over: an abatement, a refuted or entered-in-error verification."""
+    if condition.clinicalStatus is not None:
+        return _is_current(condition)
+    if _status_codes(condition.verificationStatus) & EXCLUDED_VERIFICATION:
+        return False
+    return all(a is None for a in (condition.abatementDateTime, condition.abatementAge, condition.abatementPeriod,
+                                   condition.abatementRange, condition.abatementString))
+
+
+def _is_recent_encounter_diagnosis(condition: Condition, since: date, as_of: date) -> bool:
+    """An encounter diagnosis without a clinical status, recorded (else with onset) from `since` to `as_of`."""
+    if condition.clinicalStatus is not None or not _is_open(condition):
+        return False
+    if not any(c.code == ENCOUNTER_DIAGNOSIS and c.system in (None, CATEGORY_SYSTEM)
+               for category in condition.category or [] for c in category.coding or []):
+        return False
+    onset = condition.onsetDateTime or (condition.onsetPeriod.start if condition.onsetPeriod else None)
+    dated = to_date(condition.recordedDate) or to_date(onset)
+    return dated is not None and since <= dated <= as_of
 
 
 def _injury(condition: Condition, raw: dict[str, Any]) -> HamstringInjury:

@@ -11,9 +11,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from cards.facts import ClinicalFacts, UnreadableOrder
+from cards.facts import ClinicalFacts, HamstringInjury, UnreadableOrder
 from fhir_mappings.conditions import hamstring_injuries, patient_age
 from fhir_mappings.monitoring import monitoring_facts
+from fhir_mappings.order_reasons import order_reason_injuries
 from fhir_mappings.orders import order_facts
 from fhir_mappings.parse import by_type, conformed, resources_in, unreadable_reason
 from fhir_mappings.therapy import (
@@ -58,7 +59,9 @@ def ref_of(resource: Mapping[str, Any]) -> str:
     return f"{resource.get('resourceType')}/{resource.get('id')}"
 
 
-def build_facts(data: HookData, as_of: date) -> ClinicalFacts:
+def build_facts(data: HookData, as_of: date, encounter_diagnosis_days: int | None = None) -> ClinicalFacts:
+    """`encounter_diagnosis_days`: the guideline's window for encounter diagnoses without a clinical status
+    (`[population]`); None counts none of them."""
     recorded = data.recorded()
     typed = by_type(recorded)
     drafts = data.orders_under_review()
@@ -66,7 +69,7 @@ def build_facts(data: HookData, as_of: date) -> ClinicalFacts:
     patient = next((r for r in patients if r.get("id") == data.patient_id), None)
     patient = patient or next(iter(patients), None)
     plans = _plans(drafts, typed.get("ServiceRequest", []), data.subject_ref)
-    injuries = hamstring_injuries(typed.get("Condition", []), data.subject_ref)
+    injuries = _injuries(data, typed, as_of, encounter_diagnosis_days)
     sessions = delivered_sessions(typed.get("Procedure", []), data.subject_ref)
     return ClinicalFacts(
         as_of=as_of,
@@ -80,6 +83,16 @@ def build_facts(data: HookData, as_of: date) -> ClinicalFacts:
         **order_facts(drafts, recorded, data.hook, data.subject_ref),
         unreadable_orders=unreadable_orders(drafts, data.subject_ref),
     )
+
+
+def _injuries(data: HookData, typed: Mapping[str, list[dict[str, Any]]], as_of: date,
+              encounter_diagnosis_days: int | None) -> tuple[HamstringInjury, ...]:
+    """Hamstring conditions on record, then those named only as a physical-therapy order's reason."""
+    conditions = typed.get("Condition", [])
+    injuries = hamstring_injuries(conditions, data.subject_ref, as_of, encounter_diagnosis_days)
+    known = {i.ref for i in injuries}
+    reasons = order_reason_injuries(data.draft_orders, typed.get("ServiceRequest", []), conditions, data.subject_ref)
+    return injuries + tuple(i for i in reasons if i.ref is None or i.ref not in known)
 
 
 def unreadable_orders(drafts: Iterable[dict[str, Any]], subject_ref: str) -> tuple[UnreadableOrder, ...]:
