@@ -161,7 +161,9 @@ class PrefetchResolver:
             elif not self.client.is_allowed(url):
                 failed[key] = refusal(url, self.client)
             elif narrowed_to and normalize_origin(url) not in narrowed_to:
-                failed[key] = "not in prefetch and fhirServer is not one of the FHIR servers of the token's issuer"
+                failed[key] = (f"not in prefetch and fhirServer is not one of the FHIR servers of the token's issuer: "
+                               f"its origin {normalize_origin(url)} is not in the issuer's fhir_servers "
+                               f"({', '.join(sorted(narrowed_to))})")
             else:
                 futures[key] = self.executor.submit(self._fetch_pages, url, token, deadline, first_page,
                                                     fhir_server or "", resolution.fetched.setdefault(key, []))

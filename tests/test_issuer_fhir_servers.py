@@ -10,6 +10,7 @@ import responses
 from pydantic import ValidationError
 
 from cds_service import create_app
+from cds_service.netguard import normalize_origin
 from tests.builders import AS_OF, PATIENT_ID, bundle, condition
 from tests.conftest import FHIR, jwks
 from tests.jwt_helpers import ISS, SIGN_PATH, SigningKey, bearer, mint
@@ -42,6 +43,8 @@ def test_a_server_the_issuer_does_not_list_is_never_contacted(settings: dict[str
     issue = response.get_json()["issue"][0]
     assert issue["expression"] == ["conditions"]
     assert "not one of the FHIR servers of the token's issuer" in issue["diagnostics"]
+    assert f"its origin {normalize_origin(OTHER)} is not in the issuer's fhir_servers ({normalize_origin(FHIR)})" \
+        in issue["diagnostics"]  # the refused origin and the list it was checked against
     assert fetched == []
 
 
