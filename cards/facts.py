@@ -31,6 +31,8 @@ class HamstringInjury(Frozen):
     basis: Literal["condition", "encounter-diagnosis", "order-reason"] = "condition"
     onset: date | None = None
     is_high_grade: bool = False
+    # What records the high grade (fhir_mappings/tear_grade.py): diagnosis, stage, note or severity.
+    high_grade_evidence: str | None = None
 
 
 class UnreadableOrder(Frozen):
@@ -99,11 +101,13 @@ class OutcomeScore(Measurement):
 
 
 class Referral(Frozen):
-    """A referral to sports medicine, orthopaedics or surgery: ordered now (draft) or on record."""
+    """A referral to sports medicine, orthopaedics or surgery for the hamstring (or for no stated problem):
+    ordered now (draft) or on record. `is_orthopaedic`: to orthopaedics, its surgeons or not."""
 
     ref: str
     is_draft: bool
     is_surgical: bool
+    is_orthopaedic: bool = False
 
 
 class ActivityClearance(Frozen):

@@ -3,7 +3,10 @@
 The drug: an RxNorm ingredient or product code from `analgesic_products.json` (a curated table naming
 its sources), else an ingredient or brand name in the text, read with its assertion status (a name in a
 negated or conditional phrase is not an order of it: fhir_mappings/text_assertion.py). Low-dose aspirin
-and topical forms are not analgesic courses. The length, first match wins: Timing boundsDuration;
+and forms that stay where they are applied (topical gel, patch, eye drops: fhir_mappings/dose_forms.py,
+which reads the route and dose form, so an oral softgel capsule is oral) are not analgesic courses, nor is
+an order whose reason is another problem (knee osteoarthritis: fhir_mappings/indications.py; an order
+without a reason stays a candidate). The length, first match wins: Timing boundsDuration;
 boundsPeriod; dispense expectedSupplyDuration; repeat.count at its frequency; dispense quantity over the
 daily dose. Refills (numberOfRepeatsAllowed) multiply the supply-based lengths.
 dispenseRequest.validityPeriod is when the prescription may be filled, not how long the drug is taken,
@@ -13,11 +16,14 @@ and is never used.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from cards.facts import AnalgesicOrder
+from fhir_mappings.dose_forms import route_of
+from fhir_mappings.indications import is_for_another_problem
 from fhir_mappings.text_assertion import TextConcept, is_affirmed, word_start_regex
 from fhir_mappings.timeutil import (
     amount,
@@ -56,7 +62,7 @@ def analgesic_ingredient(raw: dict[str, Any]) -> str | None:
         return None
     texts = [concept.get("text")] + [c.get("display") for c in concept.get("coding") or [] if isinstance(c, dict)]
     text = " ".join(t for t in texts if isinstance(t, str)).lower()
-    if any(marker in f" {text}" for marker in table["excludedText"]):
+    if any(marker in f" {text}" for marker in table["excludedText"]) or route_of(raw, table["routes"]) == "local":
         return None
     for coding in concept.get("coding") or []:
         if not isinstance(coding, dict) or coding.get("system") != table["system"]:
@@ -75,9 +81,11 @@ def analgesic_ingredient(raw: dict[str, Any]) -> str | None:
     return None
 
 
-def analgesic_order(raw: dict[str, Any], request: Any, is_draft: bool) -> AnalgesicOrder | None:
+def analgesic_order(raw: dict[str, Any], request: Any, is_draft: bool,
+                    conditions: Mapping[str, dict[str, Any]]) -> AnalgesicOrder | None:
+    """The course a MedicationRequest orders; `conditions` (by 'Condition/<id>') resolve its reasons."""
     ingredient = analgesic_ingredient(raw)
-    if ingredient is None:
+    if ingredient is None or is_for_another_problem(raw, conditions):
         return None
     days, form = course_days(request)
     return AnalgesicOrder(ref=f"MedicationRequest/{request.id}", is_draft=is_draft, drug=ingredient,

@@ -7,11 +7,8 @@ evaluation date. Resolved, inactive, in-remission, abated, refuted or entered-in
 A diagnosis given only as a physical-therapy order's reason: order_reasons.py.
 
 
-High grade (terminology.md section 6.3): the code, a stage summary or a note (an imaging report) in
-high-grade-hamstring-injury (S32.61-, nontraumatic thigh rupture, 'Complete' qualifier, avulsion,
-complete-tear or retraction text), or a severity in severe-severity (24484000, 'severe', 'grade 3'). Text
-counts only where affirmed ("no retraction", "previous avulsion, repaired 2019", "complete tear of the
-ACL" do not: fhir_mappings/text_assertion.py).
+High grade: fhir_mappings/tear_grade.py (a complete or near-complete tear or avulsion in the diagnosis, a
+stage or a note; a coded lower grade outweighs a 'severe' severity).
 """
 
 from __future__ import annotations
@@ -25,6 +22,7 @@ from fhir.resources.R4B.patient import Patient
 
 from cards.facts import HamstringInjury
 from fhir_mappings.parse import parse
+from fhir_mappings.tear_grade import high_grade_evidence
 from fhir_mappings.terminology import concept_set
 from fhir_mappings.timeutil import age_in_years, to_date
 
@@ -114,21 +112,15 @@ def _is_recent_encounter_diagnosis(condition: Condition, since: date, as_of: dat
 
 
 def _injury(condition: Condition, raw: dict[str, Any]) -> HamstringInjury:
-    high_grade = concept_set("high-grade-hamstring-injury")
-    is_high_grade = (
-        high_grade.matches_concept(raw.get("code"))
-        or concept_set("severe-severity").matches_concept(raw.get("severity"))
-        or any(high_grade.matches_concept(stage.get("summary")) for stage in raw.get("stage") or []
-               if isinstance(stage, dict))
-        or high_grade.mentioned_in(n.get("text") for n in raw.get("note") or [] if isinstance(n, dict))
-    )
+    evidence = high_grade_evidence(raw)
     code = condition.code
     label = (code.text or next((c.display for c in code.coding or [] if c.display), None)) if code else None
     return HamstringInjury(
         ref=f"Condition/{condition.id}",
         label=label or "Hamstring condition",
         onset=to_date(condition.onsetDateTime or (condition.onsetPeriod.start if condition.onsetPeriod else None)),
-        is_high_grade=is_high_grade,
+        is_high_grade=evidence is not None,
+        high_grade_evidence=evidence,
     )
 
 

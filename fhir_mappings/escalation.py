@@ -8,7 +8,7 @@ out. A physical-therapy order is treatment, never a referral or a clearance, wha
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date
 from typing import Any
 
@@ -16,6 +16,7 @@ from fhir.resources.R4B.procedure import Procedure
 from fhir.resources.R4B.servicerequest import ServiceRequest
 
 from cards.facts import ActivityClearance, Referral
+from fhir_mappings.indications import is_for_another_problem
 from fhir_mappings.parse import parse
 from fhir_mappings.terminology import ConceptSet, concept_set
 from fhir_mappings.therapy import is_physical_therapy
@@ -27,19 +28,24 @@ REPAIR_DONE = {"completed", "in-progress"}
 
 
 def referrals(drafts: Iterable[dict[str, Any]], recorded: Iterable[dict[str, Any]], since: date | None,
-              subject_ref: str) -> tuple[Referral, ...]:
-    """Referrals to sports medicine, orthopaedics or surgery; an order for the repair itself is surgical."""
+              subject_ref: str, conditions: Mapping[str, dict[str, Any]] | None = None) -> tuple[Referral, ...]:
+    """Referrals to sports medicine, orthopaedics or surgery; an order for the repair itself is surgical.
+    One whose reason or body site is another problem (a shoulder, knee osteoarthritis: indications.py,
+    `conditions` by 'Condition/<id>' resolving its reasonReference) is not a referral for the hamstring."""
     specialist, surgical = concept_set("specialist-referral"), concept_set("surgical-referral")
-    repair = concept_set("hamstring-repair")
+    repair, orthopaedic = concept_set("hamstring-repair"), concept_set("orthopaedic-referral")
     found = []
     for raw, is_draft in _service_requests(drafts, recorded, since):
         is_repair = repair.matches_concept(raw.get("code"))
         if not (is_repair or _names(specialist, raw)) or is_physical_therapy(raw):
             continue
+        if is_for_another_problem(raw, conditions or {}):
+            continue
         request = parse(raw, subject_ref)
         if isinstance(request, ServiceRequest):
             found.append(Referral(ref=f"ServiceRequest/{request.id}", is_draft=is_draft,
-                                  is_surgical=is_repair or _names(surgical, raw)))
+                                  is_surgical=is_repair or _names(surgical, raw),
+                                  is_orthopaedic=_names(orthopaedic, raw)))
     return tuple(found)
 
 

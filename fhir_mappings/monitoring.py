@@ -15,6 +15,7 @@ from typing import Any
 from cards.facts import SCORE_LOOKBACK_DAYS, HamstringInjury, TherapyPlan, TherapySessions, rehab_start
 from fhir_mappings.conditions import weakness_findings
 from fhir_mappings.escalation import activity_clearances, hamstring_repair_done, referrals
+from fhir_mappings.indications import conditions_by_ref
 from fhir_mappings.observations import measurements
 from fhir_mappings.questionnaires import questionnaire_outcomes
 
@@ -45,7 +46,8 @@ def monitoring_facts(recorded: Mapping[str, Sequence[dict[str, Any]]], drafts: S
         "outcome_scores": found.outcomes,
         "strength_symmetry": found.strength,
         "weakness_findings": weakness_findings(recorded.get("Condition", ()), subject_ref),
-        "referrals": referrals(drafts, requests, record_since, subject_ref),
+        "referrals": referrals(drafts, requests, record_since, subject_ref,
+                               conditions_by_ref(recorded.get("Condition", ()))),
         "activity_clearances": activity_clearances(under_review, requests, record_since, subject_ref),
         "hamstring_repair_done": hamstring_repair_done(recorded.get("Procedure", ()), subject_ref),
     }

@@ -11,6 +11,7 @@ from typing import Any
 
 from cards.facts import AnalgesicOrder, RestOrder, TherapyStop
 from fhir_mappings.analgesics import analgesic_order
+from fhir_mappings.indications import conditions_by_ref
 from fhir_mappings.parse import parse
 from fhir_mappings.therapy import is_physical_therapy, names, stops_therapy
 from fhir_mappings.timeutil import duration_days, period_days, range_days, to_date
@@ -20,22 +21,23 @@ REST_TYPES = ("ServiceRequest", "DeviceRequest")
 
 def order_facts(drafts: Iterable[dict[str, Any]], recorded: Iterable[dict[str, Any]], hook: str,
                 subject_ref: str) -> dict[str, Any]:
-    drafts = list(drafts)
+    drafts, recorded = list(drafts), list(recorded)
     judged = [(r, True) for r in drafts] if hook != "patient-view" else [
         (r, False) for r in recorded if r.get("status") == "active"]
     return {
-        "analgesic_orders": tuple(_analgesics(judged, subject_ref)),
+        "analgesic_orders": tuple(_analgesics(judged, conditions_by_ref(recorded), subject_ref)),
         "rest_orders": tuple(_rest_orders(judged, subject_ref)),
         "therapy_stops": tuple(_therapy_stops(drafts)) if hook != "patient-view" else (),
     }
 
 
-def _analgesics(judged: list[tuple[dict[str, Any], bool]], subject_ref: str) -> Iterable[AnalgesicOrder]:
+def _analgesics(judged: list[tuple[dict[str, Any], bool]], conditions: dict[str, dict[str, Any]],
+                subject_ref: str) -> Iterable[AnalgesicOrder]:
     for raw, is_draft in judged:
         if raw.get("resourceType") != "MedicationRequest":
             continue
         request = parse(raw, subject_ref)
-        order = analgesic_order(raw, request, is_draft) if request is not None else None
+        order = analgesic_order(raw, request, is_draft, conditions) if request is not None else None
         if order is not None:
             yield order
 

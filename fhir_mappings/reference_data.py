@@ -53,6 +53,7 @@ class ConceptSetFile(_Open):
     compose: _Compose
     textPatterns: list[str] = []
     textAssertion: _TextAssertion = _TextAssertion()
+    neutralWords: list[str] = []
 
 
 class _RuleMetadata(_Open):
@@ -88,12 +89,18 @@ class _Product(_Open):
     ingredient: str
 
 
+class _Routes(_Open):
+    oral: list[str] = Field(min_length=1)
+    local: list[str] = Field(min_length=1)
+
+
 class AnalgesicTable(_Open):
     system: str = Field(min_length=1)
     ingredients: dict[str, _Ingredient] = Field(min_length=1)
     products: dict[str, _Product]
     excludedProducts: dict[str, dict[str, Any]]
     excludedText: list[str]
+    routes: _Routes
 
 
 class _Template(_Open):

@@ -32,10 +32,10 @@ TERMINOLOGY_DIR = Path(__file__).with_name("terminology")
 # Every concept set the mappers read, one file each: checked at start-up (fhir_mappings/reference_data.py),
 # so a file missing from an installation stops the service with its name instead of failing a request.
 CONCEPT_SETS = (
-    "complete-rest", "eccentric-strengthening", "hamstring-injury", "hamstring-region", "hamstring-repair",
-    "high-grade-hamstring-injury", "hip-trunk-strengthening", "motor-control", "muscle-weakness",
-    "other-body-site", "outcome-lower-is-better", "outcome-measure", "pain-score", "physical-therapy",
-    "return-to-activity",
+    "complete-rest", "eccentric-strengthening", "hamstring-injury", "hamstring-region", "hamstring-related-problem",
+    "hamstring-repair", "high-grade-hamstring-injury", "hip-trunk-strengthening", "lower-grade-hamstring-injury",
+    "motor-control", "muscle-weakness", "orthopaedic-referral", "other-body-site", "outcome-lower-is-better",
+    "outcome-measure", "pain-score", "physical-therapy", "return-to-activity",
     "severe-severity", "specialist-referral", "sport-movement-pain", "strength-symmetry", "surgical-referral",
     "therapy-discontinuation",
 )
@@ -55,6 +55,8 @@ class ConceptSet:
     prefixes: tuple[tuple[str, str], ...]
     text_patterns: tuple[str, ...]
     counted_in_text: frozenset[str] = frozenset()  # ConText categories that still count (textAssertion.stillCounts)
+    # Words that name nothing on their own (`neutralWords`; 'pain*' also covers longer forms): indications.py
+    neutral_words: tuple[str, ...] = ()
 
     def has_code(self, system: str | None, code: str | None) -> bool:
         if not system or not code:
@@ -123,8 +125,9 @@ def _parse(data: dict[str, Any]) -> ConceptSet:
                         if f.get("op") == "is-a")
     patterns = tuple(p.lower() for p in data.get("textPatterns", []))
     counted = frozenset(data.get("textAssertion", {}).get("stillCounts", []))
+    neutral = tuple(w.lower() for w in data.get("neutralWords", []))
     return ConceptSet(id=data["id"], codes=frozenset(codes), prefixes=tuple(prefixes), text_patterns=patterns,
-                      counted_in_text=counted)
+                      counted_in_text=counted, neutral_words=neutral)
 
 
 @cache

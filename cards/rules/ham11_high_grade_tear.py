@@ -2,10 +2,13 @@
 
 Guideline: "High-grade injuries (complete or near-complete tears) may require surgical consultation, as
 nonoperative management is associated with poor return to function and high recurrence risk"
-(Bodendorfer 2018 and the proximal avulsion reviews). High grade is decided in fhir_mappings
-(severe severity, complete stage, S32.61- ischial avulsion, avulsion or complete-tear words). A surgical
-referral, drafted or on record, or a hamstring repair already done means no card. On order hooks, the
-card says when the draft orders are physical therapy only.
+(Bodendorfer 2018 and the proximal avulsion reviews). High grade and what records it (the diagnosis, a
+stage, a note, or a severe severity with no lower grade recorded) are decided in fhir_mappings/tear_grade.py.
+No card when a surgical consult for the hamstring is drafted or on record (a referral to a surgeon or for
+the repair), when a referral to orthopaedics is being signed now that the tear is on record (orthopaedics
+receives the tear), or when a repair is done. Referrals for another problem are not in the facts. The card
+names what records the grade and what is being done: physical therapy being signed, a referral being
+signed that is not to a surgeon or orthopaedics, or nothing on record.
 """
 
 from __future__ import annotations
@@ -23,16 +26,21 @@ class Ham11Thresholds(Thresholds):
 
 def high_grade_tear_without_surgical_consult(facts: ClinicalFacts, t: Ham11Thresholds) -> Finding | None:
     injury = next((i for i in facts.hamstring_injuries if i.is_high_grade), None)
-    if injury is None or facts.has_surgical_referral or facts.hamstring_repair_done:
+    if injury is None or has_surgical_consult(facts) or facts.hamstring_repair_done:
         return None
-    conservative_drafts = facts.draft_therapy_plans
-    plan = ("the orders being signed are conservative only (physical therapy)" if conservative_drafts
-            else "no surgical consult is on record")
+    drafts = facts.draft_therapy_plans
+    plan = "referral" if any(r.is_draft for r in facts.referrals) else "therapy" if drafts else "none"
     fix = Fix(action="create", change={"order": "orthopedic-surgeon-referral", "reason_ref": injury.ref,
                                        "priority": "urgent"})
-    return Finding(criterion_id=ID, about_ref=conservative_drafts[0].ref if conservative_drafts else injury.ref,
-                   fixes=(fix,), observed={"injury": injury.label, "plan": plan})
+    return Finding(criterion_id=ID, about_ref=drafts[0].ref if drafts else injury.ref, fixes=(fix,),
+                   observed={"injury": injury.label, "evidence": injury.high_grade_evidence or "recorded",
+                             "plan": plan})
+
+
+def has_surgical_consult(facts: ClinicalFacts) -> bool:
+    """A surgical referral drafted or on record, or a referral to orthopaedics being signed now."""
+    return any(r.is_surgical or (r.is_draft and r.is_orthopaedic) for r in facts.referrals)
 
 
 CRITERION = Criterion(id=ID, thresholds_model=Ham11Thresholds, evaluate=high_grade_tear_without_surgical_consult,
-                      example_observed={"injury": "x" * 120, "plan": "no surgical consult is on record"})
+                      example_observed={"injury": "x" * 120, "evidence": "severity", "plan": "none"})

@@ -1,0 +1,125 @@
+"""Which problem an order is for: is it for another problem than the hamstring? (HAM-05, HAM-10..12)
+
+An order names its problem in `reasonReference` (a Condition on record, resolved by reference, else the
+reference's display), `reasonCode`, a MedicationRequest's as-needed reason and a ServiceRequest's
+`bodySite`. A reason is the hamstring when it is a hamstring injury or region or a hamstring-related
+problem (hamstring-injury, hamstring-region, hamstring-related-problem: thigh and hip pain, a strain
+without a site). It is another problem when it names another body site (other-body-site: 'knee
+osteoarthritis', a shoulder bodySite) or anything else: a code outside those sets, or text with a word
+that hamstring-related-problem's neutral words do not cover ('Osteoarthritis', 'Gout'; 'Acute pain' and
+'Pain in right hip' name no other problem). A referral whose structured reasons say nothing is also read
+in its own text (code, details, notes): another body site named there and no hamstring.
+
+The order is for another problem when a reason names one and none names the hamstring. An order that
+names no problem stays a candidate, as before.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+from fhir_mappings.terminology import concept_set
+
+HAMSTRING_SETS = ("hamstring-injury", "hamstring-region", "hamstring-related-problem")
+_WORD = re.compile(r"[a-z]+")
+HAMSTRING, OTHER = "hamstring", "other"
+
+
+def conditions_by_ref(resources: Iterable[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The Conditions among `resources`, by 'Condition/<id>'."""
+    return {f"Condition/{r.get('id')}": r for r in resources
+            if r.get("resourceType") == "Condition" and isinstance(r.get("id"), str)}
+
+
+def is_for_another_problem(raw: dict[str, Any], conditions: Mapping[str, dict[str, Any]]) -> bool:
+    verdicts = set(_verdicts(raw, conditions)) - {""}
+    if not verdicts and raw.get("resourceType") == "ServiceRequest":
+        verdicts = {_text_verdict(_order_texts(raw))}
+    return OTHER in verdicts and HAMSTRING not in verdicts
+
+
+def _verdicts(raw: dict[str, Any], conditions: Mapping[str, dict[str, Any]]) -> Iterator[str]:
+    for reference in _listed(raw.get("reasonReference")):
+        condition = _resolved(reference, raw, conditions)
+        if condition is not None:
+            sites = _listed(condition.get("bodySite"))
+            found = {reason_verdict(condition.get("code"))} | {site_verdict(s) for s in sites}
+            yield HAMSTRING if HAMSTRING in found else OTHER if OTHER in found else ""
+        elif isinstance(reference.get("display"), str):
+            yield reason_verdict({"text": reference["display"]})
+    for concept in _listed(raw.get("reasonCode")):
+        yield reason_verdict(concept)
+    for dosage in _listed(raw.get("dosageInstruction")):
+        yield reason_verdict(dosage.get("asNeededCodeableConcept"))
+    if raw.get("resourceType") == "ServiceRequest":
+        for site in _listed(raw.get("bodySite")):
+            yield site_verdict(site)
+
+
+def reason_verdict(concept: Any) -> str:
+    """HAMSTRING, OTHER, or '' (names nothing) for a reason CodeableConcept."""
+    if not isinstance(concept, dict):
+        return ""
+    if any(concept_set(name).matches_concept(concept) for name in HAMSTRING_SETS):
+        return HAMSTRING
+    if concept_set("other-body-site").matches_concept(concept):
+        return OTHER
+    codings = _listed(concept.get("coding"))
+    texts = [t for t in [concept.get("text"), *(c.get("display") for c in codings)]
+             if isinstance(t, str) and _WORD.search(t.lower())]
+    if texts:
+        return "" if all(_names_nothing(t) for t in texts) else OTHER
+    return OTHER if any(c.get("code") for c in codings) else ""
+
+
+def site_verdict(concept: Any) -> str:
+    """HAMSTRING, OTHER, or '' for a body site ('Right' alone names no site)."""
+    if not isinstance(concept, dict):
+        return ""
+    if any(concept_set(name).matches_concept(concept) for name in ("hamstring-region", "hamstring-injury")):
+        return HAMSTRING
+    return OTHER if concept_set("other-body-site").matches_concept(concept) else ""
+
+
+def _text_verdict(texts: list[str]) -> str:
+    if any(concept_set(name).mentioned_in(texts) for name in HAMSTRING_SETS):
+        return HAMSTRING
+    return OTHER if concept_set("other-body-site").mentioned_in(texts) else ""
+
+
+def _names_nothing(text: str) -> bool:
+    """Every word of the text is a neutral word of hamstring-related-problem."""
+    neutral = concept_set("hamstring-related-problem").neutral_words
+    return all(any(word == w or (w.endswith("*") and word.startswith(w[:-1])) for w in neutral)
+               for word in _WORD.findall(text.lower()))
+
+
+def _order_texts(raw: dict[str, Any]) -> list[str]:
+    code = raw["code"] if isinstance(raw.get("code"), dict) else {}
+    texts = [code.get("text"), *(c.get("display") for c in _listed(code.get("coding")))]
+    texts += [d.get("text") for d in _listed(raw.get("orderDetail"))]
+    texts += [n.get("text") for n in _listed(raw.get("note"))] + [raw.get("patientInstruction")]
+    return [t for t in texts if isinstance(t, str)]
+
+
+def _resolved(reference: dict[str, Any], raw: dict[str, Any],
+              conditions: Mapping[str, dict[str, Any]]) -> dict[str, Any] | None:
+    """The Condition a reference names: contained ('#id'), relative, absolute or versioned, or a urn:uuid id."""
+    ref = reference.get("reference")
+    if not isinstance(ref, str):
+        return None
+    if ref.startswith("#"):
+        return next((c for c in _listed(raw.get("contained"))
+                     if c.get("resourceType") == "Condition" and c.get("id") == ref[1:]), None)
+    if ref.startswith("urn:uuid:"):
+        return conditions.get(f"Condition/{ref[9:]}")
+    parts = ref.split("/_history/")[0].rstrip("/").split("/")
+    return conditions.get("/".join(parts[-2:])) if len(parts) >= 2 and parts[-2] == "Condition" else None
+
+
+def _listed(value: Any) -> list[dict[str, Any]]:
+    """The dicts of a repeating element (one object where R4 has an array is read as a list of one)."""
+    items = value if isinstance(value, list) else [value]
+    return [v for v in items if isinstance(v, dict)]
