@@ -3,10 +3,10 @@
 HAM-11 is a critical card, so it needs a record of a complete or near-complete tear or an avulsion.
 ICD-10-CM has no grade axis (terminology.md 1a: a strain code S76.31- covers grades I to III), so the grade
 is read, most specific first (terminology.md 1c, 1d, 6.3):
-1. the diagnosis (its codes, displays and text), a stage summary or a note (an imaging report) naming a
-   complete or near-complete tear or an avulsion (high-grade-hamstring-injury: S32.61- ischial avulsion,
-   nontraumatic thigh rupture, the 'Complete' qualifier, avulsion, complete-tear or retraction words):
-   high grade, key `diagnosis`, `stage` or `note`;
+1. the diagnosis (its codes, displays and text), a stage summary (also read after its type: 'BAMIC
+   grade' + '2b') or a note (an imaging report) naming a complete or near-complete tear or an avulsion
+   (high-grade-hamstring-injury: S32.61- ischial avulsion, nontraumatic thigh rupture, the 'Complete'
+   qualifier, avulsion, complete-tear or retraction words): high grade, key `diagnosis`, `stage` or `note`;
 2. else a lower grade anywhere in it (lower-grade-hamstring-injury: Mild, Moderate, 'Partial', grade 1 or
    2, partial tear, in the diagnosis, a stage, the severity or a note): not high grade, whatever the
    severity says (a coded grade beats a 'severe' severity);
@@ -28,7 +28,7 @@ def high_grade_evidence(raw: dict[str, Any]) -> str | None:
     high, lower, severe = (concept_set(n) for n in ("high-grade-hamstring-injury", "lower-grade-hamstring-injury",
                                                      "severe-severity"))
     code, severity = raw.get("code"), raw.get("severity")
-    stages = [s["summary"] for s in _dicts(raw.get("stage")) if isinstance(s.get("summary"), dict)]
+    stages = [concept for stage in _dicts(raw.get("stage")) for concept in _stage_concepts(stage)]
     notes = [n.get("text") for n in _dicts(raw.get("note"))]
     if high.matches_concept(_without_codes_of(code, severe)):
         return "diagnosis"
@@ -41,6 +41,21 @@ def high_grade_evidence(raw: dict[str, Any]) -> str | None:
     if any(severe.matches_concept(concept) for concept in [severity, *stages]):
         return "severity"
     return None
+
+
+def _stage_concepts(stage: dict[str, Any]) -> list[dict[str, Any]]:
+    """The stage summary, and its text read after the stage type's ('BAMIC grade' + '2b')."""
+    summary, kind = stage.get("summary"), stage.get("type")
+    if not isinstance(summary, dict):
+        return []
+    return [summary] + [{"text": f"{k} {t}"} for k in _texts(kind)[:1] for t in _texts(summary)]
+
+
+def _texts(concept: Any) -> list[str]:
+    if not isinstance(concept, dict):
+        return []
+    texts = [concept.get("text"), *(c.get("display") for c in _dicts(concept.get("coding")))]
+    return [t for t in texts if isinstance(t, str) and t.strip()]
 
 
 def _without_codes_of(concept: Any, members: ConceptSet) -> Any:

@@ -45,6 +45,8 @@ def note(text: str) -> list[dict[str, str]]:
     ({"severity": SEVERE, "stage": stage({"coding": [{"system": SCT, "code": "255609007"}]})}, None),  # Partial
     ({"severity": SEVERE, "note": note("MRI: grade 1 strain of the biceps femoris, tendons intact")}, None),
     ({"text": "Hamstring strain", "severity": MODERATE}, None),
+    ({"severity": SEVERE, "stage": [{"type": {"text": "BAMIC grade"}, "summary": {"text": "2b"}}]}, None),
+    ({"stage": [{"type": {"text": "Munich"}, "summary": {"text": "4"}}]}, "stage"),
     # ... while without a lower grade a severe severity still reads as grade III (local convention)
     ({"severity": SEVERE}, "severity"),
     ({"severity": {"text": "severe"}}, "severity"),
