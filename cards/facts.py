@@ -7,7 +7,7 @@ change what another sees. Dates are plain `date`s; `as_of` is the evaluation dat
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -59,6 +59,22 @@ class TherapyPlan(Frozen):
     has_motor_control: bool = False
     # The first note of a recorded program that ended (HAM-07 quotes it, e.g. "stopped because of pain").
     stop_note: str | None = None
+    # A recorded program stopped rather than completed: revoked, or completed with a note that it was
+    # discontinued because of pain or intolerance (HAM-07, not HAM-01/02).
+    stopped: bool = False
+    stopped_for_pain: bool = False
+    # An evaluation only (CPT 97161-97164, "PT eval", no treatment named): not a rehabilitation program, so
+    # not judged for length, sessions or exercise content (HAM-01..04); it still marks the start of care.
+    evaluation_only: bool = False
+    # The order says it continues a program ("continuation", "recert", "continue PT"): cards/program.py.
+    states_continuation: bool = False
+
+    @property
+    def end(self) -> date | None:
+        """The last planned day: the start plus the planned days, counting the first."""
+        if self.start is None or self.planned_days is None:
+            return None
+        return self.start + timedelta(days=self.planned_days - 1)
 
 
 class TherapySessions(Frozen):
@@ -143,6 +159,7 @@ class TherapyStop(Frozen):
 
     ref: str
     reason: str | None = None
+    for_pain: bool = False  # the stated reason is pain or intolerance
 
 
 def rehab_start(plans: Iterable[TherapyPlan], sessions: TherapySessions, as_of: date) -> date | None:
@@ -205,10 +222,11 @@ class ClinicalFacts(Frozen):
 
     @property
     def stopped_plans(self) -> tuple[TherapyPlan, ...]:
-        """Recorded programs stopped (revoked) rather than completed, once no plan replaces them."""
+        """Recorded programs stopped (revoked, or discontinued because of pain) rather than completed, once no
+        plan replaces them."""
         if not self.program_ended:
             return ()
-        return tuple(p for p in self.therapy_plans if p.status == "revoked")
+        return tuple(p for p in self.therapy_plans if p.status == "revoked" or p.stopped)
 
     @property
     def has_surgical_referral(self) -> bool:
@@ -220,8 +238,8 @@ class ClinicalFacts(Frozen):
 
     @property
     def current_therapy_plans(self) -> tuple[TherapyPlan, ...]:
-        """The plans a check should judge: the drafts on order hooks, the active ones otherwise."""
+        """The programs a check should judge: the drafts on order hooks, the active ones otherwise; an
+        evaluation-only order is not a program."""
         drafts = self.draft_therapy_plans
-        if drafts:
-            return drafts
-        return tuple(p for p in self.therapy_plans if p.status == "active")
+        plans = drafts or tuple(p for p in self.therapy_plans if p.status == "active")
+        return tuple(p for p in plans if not p.evaluation_only)

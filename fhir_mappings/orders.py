@@ -13,7 +13,7 @@ from cards.facts import AnalgesicOrder, RestOrder, TherapyStop
 from fhir_mappings.analgesics import analgesic_order
 from fhir_mappings.indications import conditions_by_ref
 from fhir_mappings.parse import parse
-from fhir_mappings.therapy import is_physical_therapy, names, stops_therapy
+from fhir_mappings.therapy import is_physical_therapy, names, stop_reason, stopped_for_pain, stops_therapy
 from fhir_mappings.timeutil import duration_days, period_days, range_days, to_date
 
 REST_TYPES = ("ServiceRequest", "DeviceRequest")
@@ -88,6 +88,5 @@ def rest_period(request: Any) -> tuple[date | None, float | None]:
 def _therapy_stops(drafts: list[dict[str, Any]]) -> Iterable[TherapyStop]:
     for raw in drafts:
         if stops_therapy(raw):
-            notes = [n.get("text") for n in raw.get("note") or [] if isinstance(n, dict)]
-            reason = next((n.strip() for n in notes if isinstance(n, str) and n.strip()), None)
-            yield TherapyStop(ref=f"{raw.get('resourceType')}/{raw.get('id')}", reason=reason)
+            yield TherapyStop(ref=f"{raw.get('resourceType')}/{raw.get('id')}", reason=stop_reason(raw),
+                              for_pain=stopped_for_pain(raw))

@@ -38,6 +38,9 @@ CONCEPT_SETS = (
     "outcome-measure", "pain-score", "physical-therapy", "return-to-activity",
     "severe-severity", "specialist-referral", "sport-movement-pain", "strength-symmetry", "surgical-referral",
     "therapy-discontinuation",
+    # program-level logic (issue 15 §1): evaluation-only orders, continuations, stops because of pain
+    "discontinuation-wording", "pain-or-intolerance", "physical-therapy-evaluation", "stopped-for-pain",
+    "therapy-continuation", "therapy-treatment",
 )
 _SYSTEM = re.compile(r"^(https?://\S+|urn:(oid|uuid):\S+)$")
 _site_codes: dict[str, frozenset[tuple[str, str]]] = {}

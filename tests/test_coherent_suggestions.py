@@ -33,7 +33,7 @@ def test_accepting_ham01_then_ham02_keeps_the_longer_program(client: FlaskClient
     assert {"HAM-01", "HAM-02", "HAM-03", "HAM-04"} <= set(first)
     after = accept(accept(body, first["HAM-01"]["suggestions"][0]), first["HAM-02"]["suggestions"][0])
     order = parse(draft(after, "ServiceRequest/pt-1"), "Patient/pat-1")
-    assert planned_days(order)[0] >= 90 and planned_sessions(order)[0] >= 12
+    assert planned_days(order)[0] >= 84 and planned_sessions(order)[0] >= 12
     assert cards(client, after) == {}
 
 

@@ -181,10 +181,10 @@ def test_relative_rest_and_pt_orders_are_not_complete_rest(resource: dict[str, A
 # HAM-07 ---------------------------------------------------------------------------------------------
 
 def test_ham07_draft_stop_before_3_months_mentions_pain() -> None:
-    stop = TherapyStop(ref="ServiceRequest/pt-1", reason="Stopped because of pain")
+    stop = TherapyStop(ref="ServiceRequest/pt-1", reason="Stopped because of pain", for_pain=True)
     f = facts(therapy_stops=(stop,), therapy_plans=(plan(is_draft=False, status="active", start=date(2026, 10, 26)),))
     finding = ham07.therapy_stopped_early(f, G.thresholds["HAM-07"])
-    assert finding is not None and finding.observed["because"] == " because of pain"
+    assert finding is not None and finding.observed["stopped"] == "for-pain"
     assert finding.observed["program_days"] == 29 and finding.fixes[0].action == "create"
 
 
@@ -248,7 +248,7 @@ def test_ham07_suggests_a_complete_new_program_for_the_patient(client: FlaskClie
                 if c["source"]["topic"]["code"] == "HAM-07")
     created = card["suggestions"][0]["actions"][0]["resource"]
     assert created["subject"] == SUBJECT and created["status"] == "draft"
-    assert created["occurrenceTiming"]["repeat"]["boundsDuration"]["value"] == 13
+    assert created["occurrenceTiming"]["repeat"]["boundsDuration"]["value"] == 12
     again = hook_request("order-sign", [{**created, "id": "new-pt"}])
     fired = {c["source"]["topic"]["code"] for c in client.post(SIGN, json=again).get_json()["cards"]}
     assert fired.isdisjoint({"HAM-01", "HAM-02", "HAM-03", "HAM-04"}), fired

@@ -1,4 +1,4 @@
-"""HAM-12: persistent hamstring weakness after 3 months (90 days, 12 sessions) of rehab."""
+"""HAM-12: persistent hamstring weakness after 3 months (84 days, 12 sessions) of rehab."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ T = GUIDELINE.thresholds["HAM-12"]
 WEAK = (symmetry(0, 80),)
 
 
-@pytest.mark.parametrize(("days", "fires"), [(89, False), (90, True), (91, True)])
+@pytest.mark.parametrize(("days", "fires"), [(83, False), (84, True), (85, True)])
 def test_program_duration_threshold(days: int, fires: bool) -> None:
     assert (persistent_weakness(facts(**rehab(days, sessions=13), strength_symmetry=WEAK), T) is not None) is fires
 
@@ -32,10 +32,10 @@ def test_limb_symmetry_threshold(percent: float, fires: bool) -> None:
         assert finding.fixes[0].change["order"] == "orthopedic-surgeon-referral"
 
 
-def test_a_measurement_before_day_90_does_not_count() -> None:
-    members = rehab(100, sessions=14)  # day 90 is 10 days ago
-    assert persistent_weakness(facts(**members, strength_symmetry=(symmetry(10, 80),)), T) is not None
-    assert persistent_weakness(facts(**members, strength_symmetry=(symmetry(11, 80),)), T) is None
+def test_a_measurement_before_day_84_does_not_count() -> None:
+    members = rehab(100, sessions=14)  # day 84 is 16 days ago
+    assert persistent_weakness(facts(**members, strength_symmetry=(symmetry(16, 80),)), T) is not None
+    assert persistent_weakness(facts(**members, strength_symmetry=(symmetry(17, 80),)), T) is None
 
 
 def test_coded_weakness_counts_when_strength_was_not_measured_after_3_months() -> None:

@@ -29,7 +29,7 @@ def test_readyz_reports_guideline_and_store(client: FlaskClient) -> None:
 def test_criteria_page_lists_configured_thresholds(client: FlaskClient) -> None:
     body = client.get("/criteria").get_json()
     by_id = {c["id"]: c for c in body["criteria"]}
-    assert by_id["HAM-01"]["thresholds"]["min_program_days"] == 90
+    assert by_id["HAM-01"]["thresholds"]["min_program_days"] == 84
     assert by_id["HAM-02"]["localPolicy"]
 
 
@@ -73,7 +73,7 @@ def guideline_variant(tmp_path: Path, old: str, new: str) -> Path:
     ('evidence = ["kemp2020"]', 'evidence = ["nobody2030"]', "undefined evidence"),
     ('indicator = "warning"', 'indicator = "urgent"', "indicator"),
     ("{program_days} days is", "{program_dayz} days is", "unknown placeholders"),
-    ("suggested_program_weeks = 13", "suggested_program_weeks = 12", "re-fires"),
+    ("suggested_program_weeks = 12", "suggested_program_weeks = 11", "re-fires"),
     ('title = "Rehabilitation program shorter than 3 months"', 'title = "  "', "criteria.HAM-01.title"),
 ])
 def test_invalid_guideline_config_fails_start_up(tmp_path: Path, old: str, new: str, message: str) -> None:
@@ -84,7 +84,7 @@ def test_invalid_guideline_config_fails_start_up(tmp_path: Path, old: str, new: 
 def test_app_refuses_to_start_on_invalid_guideline(tmp_path: Path, settings: dict[str, Any]) -> None:
     from cds_service import create_app
 
-    bad = guideline_variant(tmp_path, "min_program_days = 90", "min_program_days = 'ninety'")
+    bad = guideline_variant(tmp_path, "min_program_days = 84", "min_program_days = 'eighty-four'")
     with pytest.raises(GuidelineConfigError):
         create_app({**settings, "guideline_file": bad})
 

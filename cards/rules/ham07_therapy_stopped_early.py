@@ -2,7 +2,9 @@
 
 Guideline: "Stopping therapy due to pain: pain during rehabilitation is common and does not
 necessarily indicate treatment failure"; programs must last at least 3 months. A program completed as
-planned but short is HAM-01's; one stopped (revoked, or its notes give a reason) is this criterion's.
+planned but short is HAM-01's; one stopped (revoked, or completed with a note that pain or intolerance
+stopped it) is this criterion's. A draft that stops therapy, however abbreviated ("D/C PT d/t pain"), is
+read in fhir_mappings/therapy.py and is not judged as a program (HAM-01..04).
 """
 
 from __future__ import annotations
@@ -28,21 +30,22 @@ def therapy_stopped_early(facts: ClinicalFacts, t: Ham07Thresholds) -> Finding |
             # Resuming replaces the draft that stops therapy: one suggestion deletes it and creates the order.
             replace = (resume[0].model_copy(update={"also": (Fix(action="delete", target_ref=stop.ref),)}),)
             return Finding(criterion_id=ID, about_ref=stop.ref, fixes=replace,
-                           observed=_observed(stop.reason, run_days))
+                           observed=_observed(stop.reason, stop.for_pain, run_days))
     for plan in facts.stopped_plans:
         span = facts.therapy_sessions.span_days or plan.planned_days
         if span is not None and span < t.min_program_days:
-            return Finding(criterion_id=ID, about_ref=plan.ref, fixes=resume, observed=_observed(plan.stop_note, span))
+            return Finding(criterion_id=ID, about_ref=plan.ref, fixes=resume,
+                           observed=_observed(plan.stop_note, plan.stopped_for_pain, span))
     return None
 
 
-def _observed(reason: str | None, days: int | None) -> dict[str, Scalar]:
-    observed: dict[str, Scalar] = {"reason": reason or "not recorded",
-                                      "because": " because of pain" if reason and "pain" in reason.lower() else ""}
+def _observed(reason: str | None, for_pain: bool, days: int | None) -> dict[str, Scalar]:
+    """Keys for the card's phrases: `stopped` says whether pain or intolerance is the stated reason."""
+    observed: dict[str, Scalar] = {"reason": reason or "none", "stopped": "for-pain" if for_pain else "other"}
     if days is not None:
         observed["program_days"] = days
     return observed
 
 
 CRITERION = Criterion(id=ID, thresholds_model=Ham07Thresholds, evaluate=therapy_stopped_early,
-                      example_observed={"reason": "x", "because": " because of pain", "program_days": 89})
+                      example_observed={"reason": "x", "stopped": "for-pain", "program_days": 83})

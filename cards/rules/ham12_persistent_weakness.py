@@ -2,9 +2,10 @@
 
 Guideline: "Persistent weakness or functional compromise despite 3 months of appropriate rehabilitation
 warrants surgical evaluation" (local guideline policy: no published source). Appropriate rehabilitation:
-a program that has run 90 days or more with 12 or more delivered sessions. Weakness: the latest strength
-limb symmetry measured on or after day 90 is below 90 %; with no such measurement, a current coded
-weakness finding. A surgical referral, drafted or on record, or a repair already done means no card.
+a program that has run 3 months (`min_program_days`) with `min_sessions` delivered sessions. Weakness: the
+latest strength limb symmetry measured on or after that day is below `min_limb_symmetry_percent`; with no
+such measurement, a current coded weakness finding. A surgical referral, drafted or on record, or a repair
+already done means no card.
 """
 
 from __future__ import annotations
