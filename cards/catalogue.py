@@ -1,4 +1,5 @@
-"""docs/criteria.md, generated from the reviewed configuration and the criteria registry.
+"""docs/criteria.md, generated from the reviewed configuration and the criteria registry, with how free
+text is read (cards/free_text.py).
 
 Run: python -m cards.catalogue > docs/criteria.md   (a test fails when the file is stale)
 """
@@ -8,6 +9,7 @@ from __future__ import annotations
 import sys
 
 from cards.config import Guideline, load_guideline
+from cards.free_text import section as free_text_section
 
 HEADER = """# Criteria
 
@@ -50,7 +52,7 @@ def render(guideline: Guideline) -> str:
         silent = " (silent)" if cfg.silent else ""
         out.append(f"| {cid} | {_cell(fires_when(guideline, cid))} | {cfg.indicator}{silent} | {_cell(thresholds)} | "
                    f"{_cell('; '.join(evidence) or '-')} |\n")
-    return "".join(out)
+    return "".join(out) + free_text_section()
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ pipeline is built once and rebuilt when its vocabulary has grown, concurrent cal
 from __future__ import annotations
 
 import json
+import re
 import threading
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ import pytest
 
 from fhir_mappings import text_assertion
 from fhir_mappings.reference_data import ReferenceDataError, check_reference_data
-from fhir_mappings.terminology import TERMINOLOGY_DIR, concept_set
+from fhir_mappings.terminology import CONCEPT_SETS, TERMINOLOGY_DIR, concept_set
 from fhir_mappings.text_assertion import TextConcept, is_affirmed, word_start_regex
 
 ECC, HIP, MOTOR = "eccentric-strengthening", "hip-trunk-strengthening", "motor-control"
@@ -442,3 +443,16 @@ def test_start_up_refuses_a_rule_for_an_unknown_concept_set(monkeypatch: pytest.
     monkeypatch.setattr(text_assertion, "RULES_FILE", path)
     with pytest.raises(ReferenceDataError, match="eccentric-strenghtening"):
         check_reference_data()
+
+
+def test_the_criteria_page_states_the_policy_the_data_applies() -> None:
+    """docs/criteria.md's "How free text is read" (cards/free_text.py) names every category that does not
+    count, and, for each, exactly the concept sets that still count it."""
+    from cards.free_text import CATEGORIES
+
+    rules = json.loads(text_assertion.RULES_FILE.read_text())
+    assert [c[0] for c in CATEGORIES] == rules["notAffirmed"]
+    for category, _, _, counted_by in CATEGORIES:
+        still = {s for s in CONCEPT_SETS if category in concept_set(s).counted_in_text}
+        named = {s for s in CONCEPT_SETS if re.search(rf"(?<![\w-]){re.escape(s)}(?![\w-])", counted_by)}
+        assert still == named, category
