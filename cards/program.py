@@ -7,7 +7,8 @@ than `gap_days` (a threshold in guideline.toml): delivered sessions and the reco
 completed, each within the gap of the next. An order after delivered sessions is a continuation whether or
 not it says so; one that says so ("continuation", "recert") also reaches the block before it across a
 longer break, but not back past the onset of the injury. A program stopped (revoked) lends its sessions,
-not its plan. An ended program is the last such run of sessions and orders.
+not its plan. An ended program is the last such run of sessions and orders; a program stopped today
+has run from the start of the run reaching today (HAM-07).
 """
 
 from __future__ import annotations
@@ -88,13 +89,21 @@ def delivered_block(facts: ClinicalFacts, gap_days: int) -> DeliveredBlock | Non
     return DeliveredBlock(start=earlier.start, end=last, sessions=earlier.session_days + 1)
 
 
+def days_so_far(facts: ClinicalFacts, gap_days: int) -> int | None:
+    """How long the program under way has run, counting its first day and `as_of`: the sessions and recorded
+    orders reaching back to today without a longer break (None when there are none)."""
+    so_far = reach_back(facts.as_of + timedelta(days=1), facts, gap_days, None, facts.therapy_plans)
+    return None if so_far.empty else (facts.as_of - so_far.start).days + 1
+
+
 def reach_back(day: date, facts: ClinicalFacts, gap_days: int, bridge_from: date | None,
                plans: Iterable[TherapyPlan]) -> Reach:
     """Sessions and recorded orders before `day` that reach it, each within `gap_days` of the next; the first
     may be further when `bridge_from` is given and it ends on or after that day."""
     items: list[tuple[date, date, TherapyPlan | None]] = [
         (d, d, None) for d in facts.therapy_sessions.dates if d < day and d <= facts.as_of]
-    items += [(p.start, p.end or p.start, p) for p in plans if _recorded_block(p, day) and p.start is not None]
+    items += [(p.start, _last_day(p, p.start, facts.as_of), p) for p in plans
+              if _recorded_block(p, day) and p.start is not None]
     start, session_days = day, 0
     linked: list[TherapyPlan] = []
     for first, last, recorded in sorted(items, key=lambda item: item[1], reverse=True):
@@ -121,6 +130,13 @@ def _bridge_from(plan: TherapyPlan, facts: ClinicalFacts, anchor: date) -> date 
 def _recorded_block(plan: TherapyPlan, before: date) -> bool:
     return (not plan.is_draft and plan.status in RECORDED_PROGRAM_STATUSES and not plan.stopped
             and plan.start is not None and plan.start < before)
+
+
+def _last_day(plan: TherapyPlan, start: date, as_of: date) -> date:
+    """A recorded order's last planned day; an active one of unknown length runs until today."""
+    if plan.end is not None:
+        return plan.end
+    return max(start, as_of) if plan.status == "active" else start
 
 
 def _credited_sessions(plan: TherapyPlan, facts: ClinicalFacts, anchor: date) -> int:

@@ -15,15 +15,11 @@ from cards.facts import ClinicalFacts, HamstringInjury, UnreadableOrder
 from fhir_mappings.conditions import hamstring_injuries, patient_age
 from fhir_mappings.monitoring import monitoring_facts
 from fhir_mappings.order_reasons import order_reason_injuries
+from fhir_mappings.order_text import is_physical_therapy
 from fhir_mappings.orders import order_facts
 from fhir_mappings.parse import by_type, conformed, resources_in, unreadable_reason
-from fhir_mappings.therapy import (
-    delivered_sessions,
-    is_physical_therapy,
-    program_ended,
-    stops_therapy,
-    therapy_plan,
-)
+from fhir_mappings.therapy import delivered_sessions, program_ended, therapy_plan
+from fhir_mappings.therapy_stops import stops_therapy
 
 
 @dataclass(frozen=True)

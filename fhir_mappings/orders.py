@@ -12,8 +12,9 @@ from typing import Any
 from cards.facts import AnalgesicOrder, RestOrder, TherapyStop
 from fhir_mappings.analgesics import analgesic_order
 from fhir_mappings.indications import conditions_by_ref
+from fhir_mappings.order_text import is_physical_therapy, names
 from fhir_mappings.parse import parse
-from fhir_mappings.therapy import is_physical_therapy, names, stop_reason, stopped_for_pain, stops_therapy
+from fhir_mappings.therapy_stops import stop_reason, stopped_for_pain, stops_therapy
 from fhir_mappings.timeutil import duration_days, period_days, range_days, to_date
 
 REST_TYPES = ("ServiceRequest", "DeviceRequest")

@@ -18,8 +18,9 @@ from fhir.resources.R4B.procedure import Procedure
 from fhir.resources.R4B.servicerequest import ServiceRequest
 
 from cards.facts import TherapyPlan, TherapySessions
+from fhir_mappings.order_text import is_physical_therapy, names
 from fhir_mappings.parse import parse
-from fhir_mappings.terminology import concept_set
+from fhir_mappings.therapy_stops import first_note, says_stop, stopped_for_pain
 from fhir_mappings.timeutil import (
     amount,
     duration_days,
@@ -31,83 +32,10 @@ from fhir_mappings.timeutil import (
     whole_days,
 )
 
-STOPPED_STATUSES = {"revoked", "entered-in-error"}
 SESSION_UNITS = {"", "1", "session", "sessions", "{session}", "{sessions}", "visit", "visits", "{visit}",
                  "{visits}", "treatment", "treatments", "{treatment}"}
 ENDED_STATUSES = {"completed", "revoked"}
 CONTENT_SETS = ("eccentric-strengthening", "hip-trunk-strengthening", "motor-control")
-
-
-def is_physical_therapy(raw: dict[str, Any]) -> bool:
-    return concept_set("physical-therapy").matches_concept(raw.get("code"))
-
-
-def order_concepts(raw: dict[str, Any]) -> list[Any]:
-    """The CodeableConcepts that say what an order is: code (codeCodeableConcept on a DeviceRequest), orderDetail."""
-    details = raw.get("orderDetail")
-    return [raw.get("code"), raw.get("codeCodeableConcept"), *(details if isinstance(details, list) else [])]
-
-
-def order_notes(raw: dict[str, Any]) -> list[Any]:
-    """The order's free-text notes and patient instruction."""
-    notes = raw.get("note")
-    return [*(n.get("text") for n in (notes if isinstance(notes, list) else []) if isinstance(n, dict)),
-            raw.get("patientInstruction")]
-
-
-def names(raw: dict[str, Any], set_id: str) -> bool:
-    """The order names the concept: a code in the set, or an affirmed mention in its code or detail text, a
-    display, a note or the patient instruction (each text read with its assertion status on its own)."""
-    concepts = concept_set(set_id)
-    return any(concepts.matches_concept(c) for c in order_concepts(raw)) or concepts.mentioned_in(order_notes(raw))
-
-
-def stops_therapy(raw: dict[str, Any]) -> bool:
-    """A draft that discontinues physical therapy: the PT order revoked; an order naming the therapy it
-    stops, however abbreviated ('D/C PT', 'PT - discontinue', 'cancel remaining physio'); or a PT order that
-    plans no sessions and says to stop ('D/C', 'discontinue') giving pain or intolerance as the reason."""
-    if raw.get("resourceType") == "ServiceRequest" and is_physical_therapy(raw):
-        if raw.get("status") in STOPPED_STATUSES:
-            return True
-        if not plans_sessions(raw) and names(raw, "discontinuation-wording") and stopped_for_pain(raw):
-            return True
-    return names(raw, "therapy-discontinuation")
-
-
-def stopped_for_pain(raw: dict[str, Any], read_reason_code: bool = True) -> bool:
-    """Pain or intolerance stated as the reason in the order's text ('d/t pain', 'not tolerating'), or given
-    as its reasonCode (a draft's own reason; a recorded order's reasonCode is its indication)."""
-    if names(raw, "stopped-for-pain"):
-        return True
-    reasons = raw.get("reasonCode") if read_reason_code else None
-    concepts = concept_set("pain-or-intolerance")
-    return isinstance(reasons, list) and any(concepts.matches_concept(r) for r in reasons)
-
-
-def stop_reason(raw: dict[str, Any]) -> str | None:
-    """The reason a stop gives: the first note or order text stating pain or intolerance ('D/C PT d/t pain'),
-    else its reasonCode, else its first note."""
-    reasons = raw.get("reasonCode")
-    stated = concept_set("stopped-for-pain")
-    texts = [*(n for n in _notes(raw) if stated.has_text(n)),
-             *(t for t in map(_concept_text, order_concepts(raw)) if stated.has_text(t)),
-             *(_concept_text(r) for r in (reasons if isinstance(reasons, list) else [])), *_notes(raw)]
-    return next((t.strip() for t in texts if isinstance(t, str) and t.strip()), None)
-
-
-def _concept_text(concept: Any) -> str | None:
-    if not isinstance(concept, dict):
-        return None
-    codings = concept.get("coding")
-    displays = [c.get("display") for c in codings if isinstance(c, dict)] if isinstance(codings, list) else []
-    return next((t for t in [concept.get("text"), *displays] if isinstance(t, str) and t.strip()), None)
-
-
-def plans_sessions(raw: dict[str, Any]) -> bool:
-    """The order plans sessions or a length: a Timing, a quantity, or a period with an end."""
-    period = raw.get("occurrencePeriod")
-    return bool(raw.get("occurrenceTiming") or raw.get("quantityQuantity")
-                or (isinstance(period, dict) and period.get("end")))
 
 
 def is_evaluation_only(raw: dict[str, Any]) -> bool:
@@ -131,27 +59,12 @@ def therapy_plan(raw: dict[str, Any], is_draft: bool, subject_ref: str) -> Thera
         has_eccentric=names(raw, "eccentric-strengthening"),
         has_hip_trunk_strength=names(raw, "hip-trunk-strengthening"),
         has_motor_control=names(raw, "motor-control"),
-        stop_note=_stop_note(raw) if request.status in ENDED_STATUSES else None,
+        stop_note=first_note(raw) if request.status in ENDED_STATUSES else None,
         stopped=request.status == "revoked" or (ended_for_pain and says_stop(raw)),
         stopped_for_pain=ended_for_pain,
         evaluation_only=is_evaluation_only(raw),
         states_continuation=names(raw, "therapy-continuation"),
     )
-
-
-def says_stop(raw: dict[str, Any]) -> bool:
-    """The order's text says therapy was stopped, with the therapy named or not ('D/C'd d/t pain')."""
-    return names(raw, "therapy-discontinuation") or names(raw, "discontinuation-wording")
-
-
-def _stop_note(raw: dict[str, Any]) -> str | None:
-    return next((n.strip() for n in _notes(raw) if n.strip()), None)
-
-
-def _notes(raw: dict[str, Any]) -> list[str]:
-    notes = raw.get("note")
-    texts = [n.get("text") for n in (notes if isinstance(notes, list) else []) if isinstance(n, dict)]
-    return [t for t in texts if isinstance(t, str)]
 
 
 def planned_days(request: ServiceRequest) -> tuple[int | None, str | None]:

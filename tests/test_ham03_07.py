@@ -3,7 +3,7 @@ and the FHIR mappers that feed them (text-only codings, tablet-level RxNorm, mis
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -192,6 +192,20 @@ def test_ham07_draft_stop_after_3_months_is_quiet() -> None:
     stop = TherapyStop(ref="ServiceRequest/pt-1")
     f = facts(therapy_stops=(stop,), therapy_plans=(plan(is_draft=False, status="active", start=date(2026, 8, 1)),))
     assert ham07.therapy_stopped_early(f, G.thresholds["HAM-07"]) is None
+
+
+@pytest.mark.parametrize(("weeks", "fires"), [(11, True), (12, False), (13, False)])
+def test_ham07_a_stop_is_judged_on_the_program_under_way_not_one_years_before(weeks: int, fires: bool) -> None:
+    from cards.facts import TherapySessions
+
+    old = tuple(date(2024, 3, 1 + 2 * i) for i in range(12))  # an earlier program for an earlier injury
+    run = tuple(AS_OF - timedelta(days=weeks * 7 - 1 - 7 * i) for i in range(weeks))  # weekly, `weeks` weeks to today
+    f = facts(therapy_stops=(TherapyStop(ref="ServiceRequest/dc", for_pain=True),),
+              therapy_sessions=TherapySessions(dates=old + run))
+    finding = ham07.therapy_stopped_early(f, G.thresholds["HAM-07"])
+    assert (finding is not None) is fires
+    if fires:
+        assert finding.observed == {"reason": "none", "stopped": "for-pain", "program_days": weeks * 7}
 
 
 def test_ham07_revoked_program_not_completed_one() -> None:

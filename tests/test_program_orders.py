@@ -9,7 +9,9 @@ import pytest
 
 from cards.facts import ClinicalFacts
 from fhir_mappings.facts import HookData, build_facts
-from fhir_mappings.therapy import is_evaluation_only, is_physical_therapy, stop_reason, stopped_for_pain, stops_therapy
+from fhir_mappings.order_text import is_physical_therapy
+from fhir_mappings.therapy import is_evaluation_only
+from fhir_mappings.therapy_stops import stop_reason, stopped_for_pain, stops_therapy
 from tests.builders import AS_OF, PATIENT_ID, SUBJECT, bundle, pt_order, pt_session, weekly
 
 CPT = "http://www.ama-assn.org/go/cpt"

@@ -9,8 +9,11 @@ read in fhir_mappings/therapy.py and is not judged as a program (HAM-01..04).
 
 from __future__ import annotations
 
+from pydantic import Field
+
 from cards.facts import ClinicalFacts
 from cards.findings import Finding, Fix, Scalar
+from cards.program import days_so_far
 from cards.rules.base import Criterion, Thresholds
 
 ID = "HAM-07"
@@ -19,12 +22,13 @@ ID = "HAM-07"
 class Ham07Thresholds(Thresholds):
     min_program_days: int
     resume_program_weeks: int
+    continuation_gap_days: int = Field(ge=0)  # the program stopped is the run of sessions without a longer break
 
 
 def therapy_stopped_early(facts: ClinicalFacts, t: Ham07Thresholds) -> Finding | None:
     resume = (Fix(action="create", change={"order": "physical-therapy-resume",
                                            "program_weeks": t.resume_program_weeks}),)
-    run_days = facts.program_run_days or facts.rehab_days
+    run_days = days_so_far(facts, t.continuation_gap_days)
     for stop in facts.therapy_stops:
         if run_days is None or run_days < t.min_program_days:
             # Resuming replaces the draft that stops therapy: one suggestion deletes it and creates the order.
