@@ -45,12 +45,13 @@ def product_table() -> dict[str, Any]:
 
 @cache
 def _named_ingredients() -> dict[str, TextConcept]:
-    """Each ingredient's names as a concept for the assertion step (label `analgesic:<ingredient>`)."""
+    """Each ingredient's names as a concept for the assertion step (label `analgesic:<ingredient>`). A drug
+    ordered as needed ('ibuprofen PRN') is ordered: the hypothetical category still counts."""
     found = {}
     for name, ingredient in product_table()["ingredients"].items():
         regex = word_start_regex(ingredient["names"])
         if regex is not None:
-            found[str(name)] = TextConcept(f"analgesic:{name}", regex)
+            found[str(name)] = TextConcept(f"analgesic:{name}", regex, frozenset({"HYPOTHETICAL"}))
     return found
 
 

@@ -164,6 +164,76 @@ SECOND_SET_NOT_AFFIRMED = [
     (HAM, "Suspected hamstring strain"),
 ]
 
+# A third set, written after the second: 57 of its 64 right before the rules were extended for the misses.
+# Left out: "PT discharged, goals met" (lower-case "pt discharged" is also the patient's discharge, so it
+# is not a discontinuation pattern).
+THIRD_SET_AFFIRMED = [
+    (ECC, "Nordics ok to start"),
+    (ECC, "Begin Nordic curls 2x5"),
+    (ECC, "Nordic hamstring ex 3x6 (if tolerated)"),
+    (ECC, "L-protocol (Askling) daily"),
+    (REST, "strict bed rest x 5/7"),
+    (REST, "NWB x 1/52 then PWB"),
+    (HIGH, "There is a complete tear of the conjoint tendon"),
+    (HIGH, "Findings consistent with proximal avulsion"),
+    (HIGH, "Grade III tear L hamstring"),
+    (HIGH, "Previously repaired avulsion, now re-rupture"),
+    (HIGH, "Complete avulsion of the proximal hamstring tendons"),
+    (RTA, "Cleared for RTP"),
+    (RTA, "Full clearance for sport issued"),
+    (REF, "Refer to sports medicine"),
+    (REF, "Orthopaedic opinion sought"),
+    (STOP, "D/C PT d/t pain"),
+    (STOP, "Physio discontinued by pt"),
+    (STOP, "Hold PT until reviewed"),
+    (SPORT, "Pain 4/10 sprinting"),
+    (SPORT, "Pain at rest 2/10; sprinting pain-free"),
+    (MOTOR, "SL balance 3x30s"),
+    (HIP, "Copenhagen planks x3"),
+]
+THIRD_SET_NOT_AFFIRMED = [
+    (ECC, "NO NORDICS"),
+    (ECC, "nordics - hold x1/52"),
+    (ECC, "Nordic hamstring curls: not yet"),
+    (ECC, "Nordic curls deferred to phase 3"),
+    (ECC, "pt to avoid eccentric loading"),
+    (ECC, "Eccentrics: contraindicated"),
+    (ECC, "eccentric hamstring work omitted due to pain"),
+    (ECC, "Do NOT perform Nordic curls"),
+    (ECC, "Consider adding Nordics next week"),
+    (ECC, "Will add Nordics if symptoms settle"),
+    (ECC, "Nordics were performed last season"),
+    (REST, "Bedrest: NOT indicated"),
+    (REST, "Pt advised bed rest is unnecessary"),
+    (REST, "Avoid total rest"),
+    (REST, "complete rest would be counterproductive"),
+    (REST, "bed rest should not be used"),
+    (HIGH, "MRI: no evidence of tendon avulsion or retraction"),
+    (HIGH, "Intact hamstring origin; no full thickness tear"),
+    (HIGH, "Query partial vs complete tear"),
+    (HIGH, "likely grade 3 strain"),
+    (HIGH, "Avulsion (2016) - repaired"),
+    (HIGH, "Hx of grade III tear L hamstring 2018"),
+    (HIGH, "Complete rupture of Achilles tendon"),
+    (HIGH, "Partial thickness tear, no retraction"),
+    (RTA, "RTP not recommended at this stage"),
+    (RTA, "Not cleared for RTP"),
+    (RTA, "Return to play deferred pending strength testing"),
+    (RTA, "May return to sport when pain free"),
+    (RTA, "Athlete is not fit to play"),
+    (REF, "Sports med referral if not improving by 3/52"),
+    (REF, "Ortho referral declined by patient"),
+    (REF, "Ortho f/u prn"),
+    (REF, "No ortho referral needed"),
+    (STOP, "Do not stop physio"),
+    (STOP, "Will d/c PT if no progress in 4/52"),
+    (SPORT, "No sprinting yet"),
+    (SPORT, "sprinting not attempted"),
+    (SPORT, "Pain with jogging only; has not tried sprinting"),
+    (MOTOR, "Single leg balance not tolerated"),
+    (HIP, "Glute med strengthening not started"),
+]
+
 NOT_AFFIRMED = [
     # negated
     (ECC, "Avoid Nordic curls for now", "negated"),
@@ -289,9 +359,24 @@ def test_mentions_that_are_not_affirmed_do_not_count(set_id: str, text: str, why
     assert not concept_set(set_id).has_text(text), f"{why}: {text}"
 
 
-@pytest.mark.parametrize(("set_id", "text"), SECOND_SET_NOT_AFFIRMED, ids=[t for _, t in SECOND_SET_NOT_AFFIRMED])
-def test_second_set_of_wording_is_not_affirmed(set_id: str, text: str) -> None:
+@pytest.mark.parametrize(("set_id", "text"), SECOND_SET_NOT_AFFIRMED + THIRD_SET_NOT_AFFIRMED,
+                         ids=[t for _, t in SECOND_SET_NOT_AFFIRMED + THIRD_SET_NOT_AFFIRMED])
+def test_later_sets_of_wording_are_not_affirmed(set_id: str, text: str) -> None:
     assert not concept_set(set_id).has_text(text), text
+
+
+@pytest.mark.parametrize(("set_id", "text"), THIRD_SET_AFFIRMED, ids=[t for _, t in THIRD_SET_AFFIRMED])
+def test_third_set_affirmed(set_id: str, text: str) -> None:
+    assert concept_set(set_id).has_text(text), text
+
+
+def test_an_analgesic_ordered_as_needed_is_ordered() -> None:
+    from fhir_mappings.analgesics import analgesic_ingredient
+
+    assert analgesic_ingredient({"medicationCodeableConcept": {"text": "Ibuprofen 400 mg PRN"}}) == "ibuprofen"
+    assert analgesic_ingredient({"medicationCodeableConcept": {"text": "Naproxen 500 mg as needed"}}) == "naproxen"
+    assert analgesic_ingredient({"medicationCodeableConcept": {"text": "No NSAIDs; acetaminophen 1 g"}}) == \
+        "acetaminophen"
 
 
 def test_affirmed_when_one_mention_is() -> None:
