@@ -1,17 +1,19 @@
 """Loads and validates the reviewed guideline configuration (`cards/guideline.toml` by default).
 
 Start-up fails, naming the problem, when a criterion has no logic, logic has no config, a threshold
-is missing or unknown, an evidence or override-reason key is undefined, a text a card shows is blank,
-or a summary would render to 140 characters or more.
+is missing or unknown, an evidence or override-reason key is undefined, a local override reason has no
+standard (HL7 non-adherence reason) code, a text a card shows is blank, or a summary would render to 140
+characters or more.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import string
 import tomllib
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -21,6 +23,7 @@ from cards.rules import ALL_CRITERIA
 from cards.rules.base import Thresholds
 
 DEFAULT_GUIDELINE_FILE = Path(__file__).with_name("guideline.toml")
+NON_ADHERENCE_FILE = Path(__file__).with_name("non-adherence-reason-codes.json")
 MAX_SUMMARY_CHARS = 139
 INDICATOR_RANK = {"critical": 0, "warning": 1, "info": 2}
 
@@ -60,6 +63,25 @@ class Population(Strict):
 class OverrideReasons(Strict):
     system: CardText
     codes: dict[str, CardText]
+    # Local code -> HL7 non-adherence reason code (CDS Hooks 3.0), so overrides compare across sites.
+    standard: dict[str, str] = {}
+
+
+@dataclass(frozen=True)
+class NonAdherenceCodes:
+    """The HL7 non-adherence reason code system (cards/non-adherence-reason-codes.json)."""
+
+    system: str
+    display: dict[str, str]
+    category: dict[str, str | None]
+
+
+@cache
+def non_adherence_codes() -> NonAdherenceCodes:
+    data = json.loads(NON_ADHERENCE_FILE.read_text())
+    codes = data["codes"]
+    return NonAdherenceCodes(system=data["system"], display={c: v["display"] for c, v in codes.items()},
+                             category={c: v["category"] for c, v in codes.items()})
 
 
 class Evidence(Strict):
@@ -159,6 +181,7 @@ def _validate(parsed: GuidelineFile, path: Path) -> dict[str, Thresholds]:
         raise GuidelineConfigError(f"{path}: criteria without config: {sorted(implemented - configured)}")
     if parsed.population.min_age_years > parsed.population.max_age_years:
         raise GuidelineConfigError(f"{path}: population min_age_years exceeds max_age_years")
+    _check_standard_reasons(parsed.override_reasons, path)
     thresholds: dict[str, Thresholds] = {}
     for cid, cfg in parsed.criteria.items():
         criterion = ALL_CRITERIA[cid]
@@ -208,6 +231,19 @@ def _check_references(parsed: GuidelineFile, cid: str, cfg: CriterionConfig, pat
     unknown_reasons = [r for r in cfg.override_reasons if r not in parsed.override_reasons.codes]
     if unknown_reasons:
         raise GuidelineConfigError(f"{path}: {cid} names undefined override reasons {unknown_reasons}")
+
+
+def _check_standard_reasons(reasons: OverrideReasons, path: Path) -> None:
+    """Every local override reason maps to one HL7 non-adherence reason code, and only known codes."""
+    standard = non_adherence_codes().display
+    unknown_local = sorted(set(reasons.standard) - set(reasons.codes))
+    unmapped = sorted(set(reasons.codes) - set(reasons.standard))
+    bad = sorted(f"{local} = {code!r}" for local, code in reasons.standard.items() if code not in standard)
+    for problem, items in (("maps undefined override reasons", unknown_local),
+                           ("has override reasons without a standard code", unmapped),
+                           ("names codes outside the non-adherence reason code system", bad)):
+        if items:
+            raise GuidelineConfigError(f"{path}: [override_reasons.standard] {problem}: {items}")
 
 
 def _templates(cfg: CriterionConfig) -> list[tuple[str, str]]:

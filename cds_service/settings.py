@@ -67,6 +67,23 @@ class Settings(BaseSettings):
                                    "loss, not only a crash of the process); costs one fsync per call")
     audit_retry_seconds: float = Field(
         default=5.0, gt=0, le=300, description="Pause between attempts to reach an unreachable audit database")
+    monitor_recent_days: int = Field(default=7, ge=1, le=90,
+                                     description="Firing-rate monitor: days of the recent window (today included)")
+    monitor_baseline_days: int = Field(default=28, ge=1, le=365,
+                                       description="Firing-rate monitor: days of the baseline window before it")
+    monitor_spike_ratio: float = Field(default=2.0, gt=1, description="Firing-rate monitor: a rate above this "
+                                                                      "many times the baseline is a spike")
+    monitor_drop_ratio: float = Field(default=0.5, gt=0, lt=1, description="Firing-rate monitor: a rate below this "
+                                                                           "fraction of the baseline is a drop")
+    monitor_min_expected_cards: float = Field(
+        default=10.0, gt=0, description="Firing-rate monitor: cards the baseline rate must predict for the recent "
+                                        "window (or a spike must show) before a criterion is judged")
+    monitor_max_failures: int = Field(
+        default=0, ge=0, description="Firing-rate monitor: calls in which a criterion may raise in the recent "
+                                     "window before it is flagged")
+    monitor_max_skipped_percent: float = Field(
+        default=1.0, ge=0, le=100, description="Firing-rate monitor: share of a service's recent calls with "
+                                               "resources that could not be read before it is flagged (percent)")
     review_users: dict[str, str] = Field(
         default_factory=dict, description="Reviewer logins for /review: user name -> password hash from "
                                           "`hamstring-cds review-password`; none means /review is closed")

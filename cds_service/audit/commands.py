@@ -1,5 +1,5 @@
-"""Command-line side of the audit trail: `db upgrade`, `audit export|prune|flush`, `replay`,
-`review-password`. Registered on the `hamstring-cds` parser by cds_service/cli.py."""
+"""Command-line side of the audit trail: `db upgrade`, `audit export|prune|flush|report|monitor|rollup`,
+`replay`, `review-password`. Registered on the `hamstring-cds` parser by cds_service/cli.py."""
 
 from __future__ import annotations
 
@@ -34,6 +34,21 @@ def register(commands: argparse._SubParsersAction) -> dict[str, Handler]:  # typ
     prune.add_argument("--older-than", type=int, required=True, metavar="DAYS")
     actions.add_parser("flush", help="replay the local spool, and the journals of stopped processes, into the "
                                      "database now")
+    report = actions.add_parser("report", help="feedback analytics per criterion (committee packs)")
+    report.add_argument("--since", type=date.fromisoformat, required=True, help="first day YYYY-MM-DD (UTC)")
+    report.add_argument("--until", type=date.fromisoformat, help="last day, inclusive (default: today)")
+    report.add_argument("--format", choices=["csv", "json", "html"], default="html")
+    report.add_argument("--by", choices=["guideline_version", "service_id", "hook", "issuer", "tenant"],
+                        help="one group per value of this dimension")
+    report.add_argument("--period", choices=["day", "week", "month"], default="week", help="of the series")
+    report.add_argument("--output", type=Path, help="file to write (default: standard output)")
+    monitor = actions.add_parser("monitor", help="flag criteria whose firing rate stopped, dropped or spiked, that "
+                                                 "fail or skip resources; exit 1 when any is flagged")
+    monitor.add_argument("--json", action="store_true", help="print the result as JSON")
+    rollup = actions.add_parser("rollup", help="the daily rollups the review pages read")
+    rollup.add_argument("--rebuild", action="store_true", required=True,
+                        help="recount them from the stored calls, cards and feedback")
+    rollup.add_argument("--since", type=date.fromisoformat, help="first day to recount (default: all)")
 
     replay = commands.add_parser("replay", help="re-evaluate captured calls under another guideline config")
     replay.add_argument("--since", type=date.fromisoformat, required=True, help="first day YYYY-MM-DD (UTC)")
@@ -71,6 +86,10 @@ def run_audit(args: argparse.Namespace) -> int:
     try:
         if args.audit_command == "export":
             return _export(trail, args)
+        if args.audit_command in ("report", "monitor", "rollup"):
+            from cds_service.audit.review_commands import run
+
+            return run(trail, settings, args)
         if args.audit_command == "prune":
             now = now_utc()  # the database keeps naive UTC
             removed = trail.repository.prune(now - timedelta(days=args.older_than),

@@ -10,9 +10,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, case, exists, func, select
+from sqlalchemy import Connection, Select, and_, exists, func, select
 
-from cds_service.audit.models import calls, cards, feedback
+from cds_service.audit.analytics import figures
+from cds_service.audit.models import calls, cards, feedback, rollup, rollup_feedback, rollup_latency
+from cds_service.audit.rollup import CALL, COUNTS, bucket_ms, days_in
 
 OUTCOMES = ("accepted", "overridden", "no-feedback")
 
@@ -101,52 +103,60 @@ def call_detail(db: Connection, call_id: int) -> dict[str, Any] | None:
     return call
 
 
-def dashboard(db: Connection, since: datetime, until: datetime) -> dict[str, Any]:
-    in_range = and_(cards.c.received_at >= since, cards.c.received_at < until)
-    call_range = and_(calls.c.received_at >= since, calls.c.received_at < until)
-    day = func.date(cards.c.received_at)
-    per_day = [(str(d), c, n) for d, c, n in db.execute(
-        select(day, cards.c.criterion_id, func.count()).where(in_range, ~cards.c.silent)
-        .group_by(day, cards.c.criterion_id).order_by(day))]
-    answered = select(feedback.c.card_uuid, feedback.c.outcome).distinct().subquery()
-    rates = db.execute(
-        select(cards.c.criterion_id,
-               func.count(func.distinct(case((~cards.c.silent, cards.c.id)))),
-               func.count(func.distinct(case((answered.c.outcome == "accepted", cards.c.id)))),
-               func.count(func.distinct(case((answered.c.outcome == "overridden", cards.c.id)))),
-               func.count(func.distinct(case((cards.c.silent, cards.c.id)))))
-        .select_from(cards.outerjoin(answered, answered.c.card_uuid == cards.c.uuid))
-        .where(in_range).group_by(cards.c.criterion_id).order_by(cards.c.criterion_id)).all()
+def dashboard(db: Connection, since: date, until: date) -> dict[str, Any]:
+    """The 90-day overview, from the daily rollups (cds_service/audit/rollup.py): a few thousand rows
+    whatever the number of calls. `until` is inclusive."""
+    days = days_in(rollup, since, until)
+    per_day = [(str(d)[:10], c, int(n)) for d, c, n in db.execute(
+        select(rollup.c.day, rollup.c.criterion_id, func.sum(rollup.c.shown))
+        .where(days, rollup.c.criterion_id != CALL).group_by(rollup.c.day, rollup.c.criterion_id)
+        .having(func.sum(rollup.c.shown) > 0).order_by(rollup.c.day, rollup.c.criterion_id))]
+    totals: dict[str, int] = dict.fromkeys(COUNTS, 0)
+    per_criterion: dict[str, dict[str, int]] = {}
+    for row in db.execute(select(rollup.c.criterion_id, *[func.sum(rollup.c[c]).label(c) for c in COUNTS])
+                          .where(days).group_by(rollup.c.criterion_id)):
+        counts = {c: int(getattr(row, c) or 0) for c in COUNTS}
+        if row.criterion_id == CALL:
+            totals = counts
+        else:
+            per_criterion[row.criterion_id] = counts
     reasons = db.execute(
-        select(feedback.c.override_code, feedback.c.override_display, func.count())
-        .select_from(feedback.join(cards, cards.c.uuid == feedback.c.card_uuid))
-        .where(in_range, feedback.c.outcome == "overridden")
-        .group_by(feedback.c.override_code, feedback.c.override_display)
-        .order_by(func.count().desc()).limit(10)).all()
-    totals = db.execute(select(
-        func.count(), func.sum(case((calls.c.card_count == 0, 1), else_=0)),
-        func.sum(case((calls.c.status != 200, 1), else_=0))).where(call_range)).one()
-    latencies = list(db.scalars(select(calls.c.latency_ms).where(call_range).order_by(calls.c.latency_ms)))
+        select(rollup_feedback.c.reason_code, rollup_feedback.c.reason_display, rollup_feedback.c.standard_code,
+               func.sum(rollup_feedback.c.item_count))
+        .where(days_in(rollup_feedback, since, until), rollup_feedback.c.outcome == "overridden")
+        .group_by(rollup_feedback.c.reason_code, rollup_feedback.c.reason_display, rollup_feedback.c.standard_code)
+        .order_by(func.sum(rollup_feedback.c.item_count).desc()).limit(10)).all()
+    start, end = day_range(since, until)
     unknown = db.scalar(select(func.count()).select_from(feedback).where(
-        ~feedback.c.card_known, feedback.c.received_at >= since, feedback.c.received_at < until))
+        ~feedback.c.card_known, feedback.c.received_at >= start, feedback.c.received_at < end))
     return {
         "per_day": per_day,
-        "criteria": [{"criterion": c, "shown": shown, "accepted": acc, "overridden": over, "silent": silent,
-                      "acceptance_rate": _rate(acc, shown), "override_rate": _rate(over, shown)}
-                     for c, shown, acc, over, silent in rates],
-        "override_reasons": [{"code": code, "display": display, "count": n} for code, display, n in reasons],
-        "calls": totals[0] or 0, "zero_card_calls": totals[1] or 0, "error_calls": totals[2] or 0,
-        "latency_ms": {f"p{p}": _percentile(latencies, p) for p in (50, 95, 99)},
+        "criteria": [{"criterion": cid, **figures(counts, totals["in_population"])}
+                     for cid, counts in sorted(per_criterion.items())],
+        "override_reasons": [{"code": code or None, "display": display or None, "standard_code": standard or None,
+                              "count": int(n)} for code, display, standard, n in reasons],
+        "calls": totals["calls"], "in_population": totals["in_population"],
+        "zero_card_calls": totals["zero_card_calls"], "error_calls": totals["error_calls"],
+        "partial_calls": totals["partial_calls"],
+        "latency_ms": latency_percentiles(db, since, until, (50, 95, 99)),
         "unknown_card_feedback": unknown or 0,
     }
 
 
-def _rate(part: int, whole: int) -> float | None:
-    return round(part / whole, 3) if whole else None
-
-
-def _percentile(ordered: list[float], p: int) -> float | None:
-    if not ordered:
-        return None
-    return round(ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))], 2)
-
+def latency_percentiles(db: Connection, since: date, until: date, percentiles: tuple[int, ...]) -> dict[str, Any]:
+    """Percentiles from the daily latency histograms: the upper bound of the bucket holding the rank (within
+    12 % of the exact figure)."""
+    buckets = db.execute(select(rollup_latency.c.bucket, func.sum(rollup_latency.c.calls))
+                         .where(days_in(rollup_latency, since, until))
+                         .group_by(rollup_latency.c.bucket).order_by(rollup_latency.c.bucket)).all()
+    total = sum(int(n) for _, n in buckets)
+    out: dict[str, Any] = {}
+    for p in percentiles:
+        rank, seen, value = int(round(p / 100 * (total - 1))), 0, None
+        for bucket, n in buckets:
+            seen += int(n)
+            if seen > rank:
+                value = round(bucket_ms(bucket), 2)
+                break
+        out[f"p{p}"] = value
+    return out

@@ -26,6 +26,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from cds_service.audit import database
 from cds_service.audit.journal import Journal
 from cds_service.audit.models import feedback
+from cds_service.audit.reasons import ReasonCoder
 from cds_service.audit.records import CallRecord, FeedbackRecord, feedback_records
 from cds_service.audit.repository import AuditRepository
 from cds_service.audit.spool import Entry, Spool
@@ -41,8 +42,11 @@ WRITE_LINGER_SECONDS = 0.1  # a record waits at most this long for others to sha
 class AuditTrail:
     """Implements `FeedbackStore` (record_feedback, feedback_count, ping) and `ReplayGuard` (remember)."""
 
-    def __init__(self, url: str, spool: Spool, retry_seconds: float, migrate: bool, journal_fsync: bool = False):
+    def __init__(self, url: str, spool: Spool, retry_seconds: float, migrate: bool, journal_fsync: bool = False,
+                 guideline_file: Path | None = None):
         self.url = url
+        self.guideline_file = guideline_file  # for the override reasons' standard codes
+        self._reasons: ReasonCoder | None = None
         self.spool = spool
         self.journal = Journal(spool.path.with_name("audit-journal"), fsync=journal_fsync)  # beside the spool
         self.retry_seconds = retry_seconds
@@ -65,7 +69,14 @@ class AuditTrail:
     @classmethod
     def from_settings(cls, settings: Settings) -> AuditTrail:
         return cls(settings.database, Spool(settings.spool_file), settings.audit_retry_seconds,
-                   settings.database_migrate_on_start, settings.audit_journal_fsync)
+                   settings.database_migrate_on_start, settings.audit_journal_fsync, settings.guideline_file)
+
+    @property
+    def reasons(self) -> ReasonCoder:
+        """The override reasons of the guideline configuration in force, with their standard codes."""
+        if self._reasons is None:
+            self._reasons = ReasonCoder.from_file(self.guideline_file)
+        return self._reasons
 
     @property
     def engine(self) -> Engine:
@@ -109,7 +120,7 @@ class AuditTrail:
     def record_feedback(self, service_id: str, items: list[FeedbackItem]) -> int:
         """Stores the items; returns how many were new (0 while they wait in the spool)."""
         self.flush(timeout=2.0)  # this process's cards are in the database, so feedback finds them
-        records = feedback_records(service_id, items)
+        records = feedback_records(service_id, items, self.reasons.standard_code)
         stored: list[int] = [0]
 
         def write(repo: AuditRepository) -> None:

@@ -37,6 +37,7 @@ class CardRecord:
     observed: dict[str, Any]
     thresholds: dict[str, Any]
     suggestion_uuids: list[str]
+    suggestion_labels: list[str] = field(default_factory=list)  # in the order of suggestion_uuids
 
 
 @dataclass
@@ -56,6 +57,7 @@ class CallRecord:
     user_ref: str | None = None
     jwt_iss: str | None = None
     jwt_jti: str | None = None
+    tenant: str | None = None
     fhir_queries: dict[str, list[str]] = field(default_factory=dict)
     as_of: date | None = None
     in_population: bool | None = None
@@ -98,6 +100,7 @@ class FeedbackRecord:
     override_code: str | None = None
     override_display: str | None = None
     override_comment: str | None = None
+    standard_code: str | None = None  # the override's HL7 non-adherence reason code (cds_service/audit/reasons.py)
 
     @property
     def key(self) -> tuple[str, str, str, str, datetime]:
@@ -127,7 +130,10 @@ def now_utc() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def feedback_records(service_id: str, items: list[FeedbackItem]) -> list[FeedbackRecord]:
+def feedback_records(service_id: str, items: list[FeedbackItem],
+                     standard_code: Callable[[str | None, str | None], str | None] | None = None,
+                     ) -> list[FeedbackRecord]:
+    """`standard_code(system, code)`: the override reason's non-adherence reason code, if it has one."""
     received = now_utc()
     out = []
     for item in items:
@@ -139,7 +145,8 @@ def feedback_records(service_id: str, items: list[FeedbackItem]) -> list[Feedbac
             outcome_timestamp=utc_naive(item.outcomeTimestamp), received_at=received,
             override_system=coding.system if coding else None, override_code=coding.code if coding else None,
             override_display=coding.display if coding else None,
-            override_comment=reason.userComment if reason else None))
+            override_comment=reason.userComment if reason else None,
+            standard_code=standard_code(coding.system, coding.code) if coding and standard_code else None))
     return out
 
 
@@ -148,7 +155,8 @@ def card_records(rendered: list[tuple[Any, dict[str, Any]]], guideline: Guidelin
     return [CardRecord(uuid=card["uuid"], criterion_id=finding.criterion_id, indicator=card["indicator"],
                        silent=silent, summary=card["summary"], observed=dict(finding.observed),
                        thresholds=guideline.template_values(finding.criterion_id),
-                       suggestion_uuids=[s["uuid"] for s in card.get("suggestions", [])])
+                       suggestion_uuids=[s["uuid"] for s in card.get("suggestions", [])],
+                       suggestion_labels=[s["label"][:255] for s in card.get("suggestions", [])])
             for finding, card in rendered]
 
 
@@ -169,7 +177,8 @@ def call_record(outcome: HookOutcome | None, *, service_id: str, status: int, bo
     record = CallRecord(service_id=service_id[:100], status=status, received_at=now_utc(),
                         latency_ms=round(latency_ms, 3), guideline_version=guideline.meta.version,
                         guideline_sha256=guideline.sha256, error=error_text(body) if status != 200 else None,
-                        jwt_iss=getattr(caller, "iss", None), jwt_jti=getattr(caller, "jti", None))
+                        jwt_iss=getattr(caller, "iss", None), jwt_jti=getattr(caller, "jti", None),
+                        tenant=_shortened(getattr(caller, "tenant", None), 255))
     if outcome is None:
         return record
     record.hook_instance = _shortened(outcome.hook_instance, MAX_HOOK_INSTANCE_CHARS)

@@ -2,7 +2,8 @@
 executemany), feedback joined to its card by uuid, the jti replay guard, and the retention prune.
 
 Every insert is idempotent (`ON CONFLICT DO NOTHING` on the record id, card uuid or feedback item),
-so replaying a spool that was partly written already stores nothing twice.
+so replaying a spool that was partly written already stores nothing twice. The daily rollups
+(cds_service/audit/rollup.py) get the counts of what a transaction newly stored, in that transaction.
 """
 
 from __future__ import annotations
@@ -12,12 +13,14 @@ from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, Engine, Insert, Table, delete, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
 from cds_service.audit.bulk import BulkInsert
 from cds_service.audit.models import auth_replay, calls, captures, cards, feedback
 from cds_service.audit.records import CallRecord, FeedbackRecord, accepted_key, now_utc
+from cds_service.audit.rollup import CardInfo, Tally, card_info, dims_of, reason_of
 
 PURGE_EVERY_SECONDS = 60.0
 CHUNK = 500  # records per statement group (SQLite allows 999 parameters per IN list in old builds)
@@ -66,13 +69,34 @@ class AuditRepository:
                         for r in new if r.capture is not None]
         if capture_rows:
             db.execute(captures.insert(), capture_rows)
+        tally = _calls_tally(new)
         if refresh_feedback:  # feedback that reached the database before its (write-behind) call
             uuids = [c.uuid for r in new for c in r.cards]
             if uuids:
+                self._tally_early_feedback(db, new, uuids, tally)
                 known = "1" if self._dialect is sqlite else "true"
                 self._rows_in(db, f"UPDATE audit_feedback SET card_known = {known} WHERE card_known <> {known} "
                                   "AND card_uuid", uuids, fetch=False)
+        tally.write(db)
         return len(new)
+
+    def _tally_early_feedback(self, db: Connection, new: list[CallRecord], uuids: list[str], tally: Tally) -> None:
+        """Feedback stored before its card (card_known false) is counted now that the card is."""
+        columns = ", ".join(("card_uuid", "outcome", "accepted_suggestions", "override_system", "override_code",
+                             "override_display", "standard_code"))
+        early = self._rows_in(db, f"SELECT {columns} FROM audit_feedback WHERE card_known <> "
+                                  f"{'1' if self._dialect is sqlite else 'true'} AND card_uuid", uuids)
+        if not early:
+            return
+        by_uuid = {c.uuid: (r, c) for r in new for c in r.cards}
+        for uuid, outcome, accepted, system, code, display, standard in sorted(early, key=lambda e: str(e[0])):
+            record, card = by_uuid[uuid]
+            info = CardInfo(_dims(record), card.criterion_id, dict(zip(card.suggestion_uuids, card.suggestion_labels,
+                                                                       strict=False)))
+            if isinstance(accepted, str):  # SQLite hands the driver's JSON text back
+                accepted = orjson.loads(accepted)
+            tally.feedback(uuid, info, outcome, accepted or [], (system or "", code or "", display or "",
+                                                                standard or ""))
 
     def _rows_in(self, db: Connection, head: str, values: list[str], fetch: bool = True) -> list[Any]:
         """`head` (a statement ending in a column) completed with `IN (values)`, in groups of CHUNK values
@@ -94,14 +118,39 @@ class AuditRepository:
         if not unique:
             return 0
         with self.engine.begin() as db:
-            known = set(db.scalars(select(cards.c.uuid).where(cards.c.uuid.in_({i.card_uuid for i in unique}))))
+            known = self._cards_for_feedback(db, sorted({i.card_uuid for i in unique}))
+            answered = db.execute(select(feedback.c.card_uuid, feedback.c.outcome)
+                                  .where(feedback.c.card_uuid.in_(list(known)))).all() if known else []
             rows = [{**item.to_json(), "accepted_key": accepted_key(item.accepted_suggestions),
                      "card_known": item.card_uuid in known} for item in unique]
             statement = (self._insert(feedback)
                          .on_conflict_do_nothing(index_elements=["service_id", "card_uuid", "outcome", "accepted_key",
                                                                  "outcome_timestamp"])
-                         .returning(feedback.c.id))
-            return len(db.execute(statement, rows).all())
+                         .returning(feedback.c.card_uuid, feedback.c.outcome, feedback.c.accepted_key,
+                                    feedback.c.outcome_timestamp))
+            stored = {(uuid, outcome, key, _naive(at)) for uuid, outcome, key, at in db.execute(statement, rows)}
+            tally = Tally(seen={(uuid, mark) for uuid, outcome in answered for mark in ("any", outcome)})
+            for item in unique:
+                new = (item.card_uuid, item.outcome, accepted_key(item.accepted_suggestions),
+                       item.outcome_timestamp) in stored
+                if new and item.card_uuid in known:
+                    tally.feedback(item.card_uuid, known[item.card_uuid], item.outcome, item.accepted_suggestions,
+                                   reason_of(item))
+            tally.write(db)
+            return len(stored)
+
+    def _cards_for_feedback(self, db: Connection, uuids: list[str]) -> dict[str, CardInfo]:
+        """The cards the items answer, with where their feedback counts; on PostgreSQL locked for the
+        transaction, so two feedback batches for one card count its first answer once."""
+        query = (select(cards.c.uuid, cards.c.criterion_id, cards.c.suggestion_uuids, cards.c.suggestion_labels,
+                        calls.c.received_at, calls.c.guideline_version, calls.c.service_id, calls.c.hook,
+                        calls.c.jwt_iss, calls.c.tenant)
+                 .select_from(cards.join(calls, calls.c.id == cards.c.call_id)).where(cards.c.uuid.in_(uuids)))
+        if self._dialect is postgresql:
+            query = query.with_for_update(of=cards)
+        return {row.uuid: card_info(row, dims_of(row.received_at, row.guideline_version, row.service_id, row.hook,
+                                                 row.jwt_iss, row.tenant))
+                for row in db.execute(query.order_by(cards.c.uuid))}
 
     def remember_jti(self, iss: str, jti: str, expires_at: float) -> bool:
         """The jti replay guard (cds_service.auth.replay.ReplayGuard): False when seen and still live.
@@ -143,6 +192,27 @@ class AuditRepository:
         return removed
 
 
+def _dims(record: CallRecord) -> Any:
+    return dims_of(record.received_at, record.guideline_version, record.service_id, record.hook, record.jwt_iss,
+                   record.tenant)
+
+
+def _calls_tally(records: list[CallRecord]) -> Tally:
+    tally = Tally()
+    for record in records:
+        dims = _dims(record)
+        tally.call(dims, status=record.status, in_population=record.in_population, card_count=record.returned_cards,
+                   partial=record.partial, skipped=len(record.skipped_resources), failed=record.failed_criteria,
+                   latency_ms=record.latency_ms)
+        for card in record.cards:
+            tally.card(dims, card.criterion_id, card.silent)
+    return tally
+
+
+def _naive(value: datetime) -> datetime:
+    return value.replace(tzinfo=None) if value.tzinfo else value
+
+
 def _call_row(record: CallRecord) -> dict[str, Any]:
     row = {f.name: getattr(record, f.name) for f in fields(record) if f.name not in ("cards", "capture")}
     row["card_count"] = record.returned_cards
@@ -154,7 +224,7 @@ def _card_row(call_id: int, record: CallRecord, card: Any) -> dict[str, Any]:
     return {"call_id": call_id, "uuid": card.uuid, "criterion_id": card.criterion_id, "indicator": card.indicator,
             "silent": card.silent, "summary": card.summary, "observed": card.observed,
             "thresholds": card.thresholds, "suggestion_uuids": card.suggestion_uuids,
-            "received_at": record.received_at}
+            "suggestion_labels": card.suggestion_labels, "received_at": record.received_at}
 
 
 __all__ = ["AuditRepository", "now_utc"]

@@ -1,9 +1,15 @@
-"""GET /healthz (the process answers) and GET /readyz (config loaded, store reachable)."""
+"""GET /healthz (the process answers) and GET /readyz (config loaded, store reachable; the firing-rate
+monitor's flags as details, which never make the service unready)."""
 
 from __future__ import annotations
 
+import logging
+from typing import Any
+
 from flask import Blueprint, Response, current_app
 
+from cds_service.audit import monitor
+from cds_service.audit.records import now_utc
 from cds_service.auth.web import require_caller
 from cds_service.errors import json_response
 from cds_service.routes import state
@@ -32,5 +38,18 @@ def readyz() -> Response:
         "authentication": "required" if current.settings.auth_required else "off (development only)",
         "authRequired": current.settings.auth_required,
         "securityWarnings": current_app.extensions.get("cds_warnings", []),
+        "monitoring": _monitoring(current) if store_ok else {"state": "unknown (audit database unreachable)"},
     }
     return json_response(body, 200 if audit["lost"] == 0 else 503)
+
+
+def _monitoring(current: Any) -> dict[str, Any]:
+    """The firing-rate flags (at most a minute old); `flags: []` when every criterion fires as usual."""
+    try:
+        result = monitor.cached_check(current.store.repository.engine, now_utc().date(),
+                                      monitor.Thresholds.of(current.settings))
+    except Exception:  # noqa: BLE001 - monitoring never makes /readyz fail
+        logging.getLogger(__name__).exception("firing-rate monitor failed")
+        return {"state": "unknown (monitor failed; see the log)"}
+    return {"state": "flagged" if result["flags"] else "ok", "recent": result["recent"],
+            "baseline": result["baseline"], "flags": result["flags"]}

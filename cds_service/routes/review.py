@@ -1,5 +1,6 @@
-"""/review: pages for quality teams (dashboard, filterable call list, one call's cards and feedback) and
-the read-only JSON API under /review/api. Behind HTTP Basic reviewer logins from CDS_REVIEW_USERS
+"""/review: pages for quality teams (dashboard with the firing-rate monitor's flags, feedback analytics,
+filterable call list, one call's cards and feedback) and the read-only JSON API under /review/api.
+Behind HTTP Basic reviewer logins from CDS_REVIEW_USERS
 (password hashes; with none configured every request is refused). Server-rendered, no scripts.
 """
 
@@ -10,7 +11,8 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, render_template, request, url_for
 
-from cds_service.audit import queries
+from cds_service.audit import analytics, monitor, queries
+from cds_service.audit.reasons import ReasonCoder
 from cds_service.audit.records import now_utc
 from cds_service.errors import json_response
 from cds_service.review_auth import reviewer_refused
@@ -36,11 +38,34 @@ def private(response: Response) -> Response:
 
 @bp.get("/")
 def dashboard() -> str:
-    since, until = _dates(default_days=30)
+    since, until = _window(default_days=30)
     with state().store.reader().engine.connect() as db:
-        data = queries.dashboard(db, *queries.day_range(since, until))  # type: ignore[arg-type]
-    return render_template("review/dashboard.html", data=data, since=since, until=until,
+        data = queries.dashboard(db, since, until)
+        flags = monitor.check(db, now_utc().date(), monitor.Thresholds.of(state().settings))
+    return render_template("review/dashboard.html", data=data, since=since, until=until, monitor=flags,
                            chart=line_chart(data["per_day"], since, until))
+
+
+@bp.get("/analytics")
+def analytics_page() -> str:
+    data = _analytics()
+    charts = {cid: line_chart(analytics.chart_points(points), *_window(default_days=90))
+              for cid, points in data["daily"].items()}
+    return render_template("review/analytics.html", data=data, charts=charts, args=request.args,
+                           groups=analytics.GROUPS, periods=analytics.PERIODS, call_url=url_for("review.calls"))
+
+
+@bp.get("/api/analytics")
+def api_analytics() -> Response:
+    data = _analytics()
+    data.pop("daily")
+    return json_response(data)
+
+
+@bp.get("/api/monitor")
+def api_monitor() -> Response:
+    with state().store.reader().engine.connect() as db:
+        return json_response(monitor.check(db, now_utc().date(), monitor.Thresholds.of(state().settings)))
 
 
 @bp.get("/calls")
@@ -64,10 +89,9 @@ def call(call_id: int) -> str:
 
 @bp.get("/api/summary")
 def api_summary() -> Response:
-    since, until = _dates(default_days=30)
+    since, until = _window(default_days=30)
     with state().store.reader().engine.connect() as db:
-        data = queries.dashboard(db, *queries.day_range(since, until))  # type: ignore[arg-type]
-    assert since is not None and until is not None  # _dates fills both when given a default window
+        data = queries.dashboard(db, since, until)
     return json_response({"since": since.isoformat(), "until": until.isoformat(), **data})
 
 
@@ -99,6 +123,25 @@ def _listing() -> tuple[queries.CallFilter, list[dict[str, Any]], int | None]:
         rows = queries.list_calls(db, flt, before, PAGE_SIZE + 1)
     next_before = rows[PAGE_SIZE - 1]["id"] if len(rows) > PAGE_SIZE else None
     return flt, rows[:PAGE_SIZE], next_before
+
+
+def _analytics() -> dict[str, Any]:
+    """The analytics of the request's range (default: 90 days), filters, grouping and period."""
+    since, until = _window(default_days=90)
+    args = request.args
+    scope = analytics.Scope(since, until, **{g: args[g] for g in analytics.GROUPS if args.get(g)})
+    by = args.get("by") if args.get("by") in analytics.GROUPS else None
+    period = str(args.get("period")) if args.get("period") in analytics.PERIODS else "day"
+    with state().store.reader().engine.connect() as db:
+        data = analytics.analytics(db, scope, ReasonCoder.of(state().guideline), by, period)
+        data["daily"] = data["series"] if period == "day" else analytics.series(db, scope, "day")
+    return data
+
+
+def _window(default_days: int) -> tuple[date, date]:
+    since, until = _dates(default_days)
+    assert since is not None and until is not None  # _dates fills both when given a default window
+    return since, until
 
 
 def _dates(default_days: int | None) -> tuple[date | None, date | None]:

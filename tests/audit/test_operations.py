@@ -64,8 +64,8 @@ def test_db_upgrade_brings_an_empty_database_to_the_head_revision(
     code, out, _ = cli(monkeypatch, capsys, audit_settings, "db", "upgrade")
     engine = database.make_engine(audit_settings["database_url"])
     try:
-        assert code == 0 and database.current_revision(engine) == database.head_revision(engine) == "0003"
-        assert "schema revision: 0003" in out
+        assert code == 0 and database.current_revision(engine) == database.head_revision(engine) == "0004"
+        assert "schema revision: 0004" in out
         assert cli(monkeypatch, capsys, audit_settings, "db", "upgrade")[0] == 0  # idempotent
     finally:
         engine.dispose()
@@ -193,4 +193,4 @@ def test_workers_migrating_a_new_database_at_once_all_succeed(database_url: str)
     """Several processes (gunicorn workers, a `db upgrade` beside `serve`) finding the same empty
     database: one migrates, the others wait for it and find the schema at head; none fails with
     'table already exists' (its audit batch would go to the spool with an error in the log)."""
-    assert all_at_once(_upgrade_after, 4, database_url) == [("ok", "0003")] * 4
+    assert all_at_once(_upgrade_after, 4, database_url) == [("ok", "0004")] * 4
