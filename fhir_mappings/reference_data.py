@@ -124,7 +124,7 @@ def check_reference_data() -> None:
         if odd:
             raise ReferenceDataError(f"{path}: textAssertion.stillCounts {odd} are not categories the rules file "
                                      f"leaves out ({text_assertion.RULES_FILE.name} notAffirmed)")
-        _loaded(path, lambda n=name: terminology.concept_set(n))  # type: ignore[misc]
+        _loaded(path, lambda n=name: terminology.concept_set(n).prepare())  # type: ignore[misc]
     _loaded(text_assertion.RULES_FILE, text_assertion.load)
     table = _validated(analgesics.PRODUCTS_FILE, AnalgesicTable)
     unknown = sorted(p for p, product in table.products.items() if product.ingredient not in table.ingredients)

@@ -69,10 +69,15 @@ class ConceptSet:
         bare = code.replace(".", "").upper()
         return any(system == s and bare.startswith(p) for s, p in self.prefixes)
 
-    @cached_property
+    def prepare(self) -> ConceptSet:
+        """Compile the text patterns now (at start-up: a set of thousands of phrases takes about 0.1 s), so no
+        request pays for it."""
+        _ = self._text_concept
+        return self
+
+    @property
     def _text_concept(self) -> TextConcept | None:
-        regex = word_start_regex(self.text_patterns)
-        return TextConcept(self.id, regex, self.counted_in_text) if regex is not None else None
+        return _text_concept(self.id, self.text_patterns, self.counted_in_text)
 
     def has_text(self, text: str | None) -> bool:
         """An affirmed mention of the set in free text (text_assertion.is_affirmed)."""
@@ -116,6 +121,13 @@ class ConceptSet:
     def search_tokens(self) -> list[str]:
         """`system|code` tokens for exact codes, for prefetch templates (families cannot be searched)."""
         return sorted(f"{system}|{code}" for system, code in self.codes)
+
+
+@cache
+def _text_concept(set_id: str, patterns: tuple[str, ...], counted: frozenset[str]) -> TextConcept | None:
+    """One compiled regex per set's patterns, kept across the set's copies (site codes make new ones)."""
+    regex = word_start_regex(patterns)
+    return TextConcept(set_id, regex, counted) if regex is not None else None
 
 
 def _parse(data: dict[str, Any]) -> ConceptSet:

@@ -112,6 +112,8 @@ STOPS = [
     request("Discontinue", PT_CODING, reasonCode=[{"text": "Pain"}]),
     request(coding=PT_CODING, reasonCode=[{"coding": [{"system": SCT, "code": "78514002"}]}], **notes("d/c")),
     request("Terminate physical therapy", PT_CODING),
+    request("Pause PT due to pain flare"), request("PT on hold d/t pain"), request("Withhold physio 2/2 intolerance"),
+    request("Physiotherapy postponed"),
 ]
 
 
@@ -143,6 +145,9 @@ def test_other_stop_words_do_not_stop_therapy(order: dict[str, Any]) -> None:
     (request("D/C PT", **notes("Goals met, pain-free with sprinting")), False, "Goals met, pain-free with sprinting"),
     (request("D/C PT", **notes("No pain; moving away")), False, "No pain; moving away"),
     (request("Discharge from physiotherapy"), False, None),
+    (request("D/C PT - pt c/o increased hamstring pain with exercise"), True,
+     "D/C PT - pt c/o increased hamstring pain with exercise"),
+    (request("Stop PT", **notes("Reports pain-free running; goals met")), False, "Reports pain-free running; goals met"),
 ])
 def test_the_stated_reason_and_whether_it_is_pain(order: dict[str, Any], for_pain: bool, reason: str | None) -> None:
     assert stopped_for_pain(order) is for_pain and stop_reason(order) == reason
