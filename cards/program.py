@@ -62,7 +62,7 @@ def program_of(plan: TherapyPlan, facts: ClinicalFacts, gap_days: int) -> Progra
     earlier = reach_back(anchor, facts, gap_days, _bridge_from(plan, facts, anchor),
                          [p for p in facts.therapy_plans if p.ref != plan.ref])
     last = None if order_end is None else max([order_end, *(p.end for p in earlier.plans if p.end is not None)])
-    sessions = earlier.session_days + sum(_credited_sessions(p, facts, anchor) for p in earlier.plans)
+    sessions = earlier.session_days + sum(_credited_sessions(p, facts) for p in earlier.plans)
     return Program(start=earlier.start, end=last, order_start=anchor, earlier_sessions=sessions,
                    continues=not earlier.empty)
 
@@ -139,13 +139,13 @@ def _last_day(plan: TherapyPlan, start: date, as_of: date) -> date:
     return max(start, as_of) if plan.status == "active" else start
 
 
-def _credited_sessions(plan: TherapyPlan, facts: ClinicalFacts, anchor: date) -> int:
-    """Sessions a recorded order adds to those on record: the rest of its plan while it runs into the new
-    order, all of it when none of its sessions is on record (delivered as recorded)."""
+def _credited_sessions(plan: TherapyPlan, facts: ClinicalFacts) -> int:
+    """Sessions a recorded order adds to those on record: the rest of its plan while it is still running, all
+    of it when none of its sessions is on record (delivered as recorded)."""
     if plan.planned_sessions is None or plan.start is None:
         return 0
     last = plan.end or plan.start
     on_record = sum(1 for d in facts.therapy_sessions.dates if plan.start <= d <= last)
-    if plan.status == "active" and last >= anchor:
+    if plan.status == "active" and last >= facts.as_of:
         return max(0, plan.planned_sessions - on_record)
     return plan.planned_sessions if on_record == 0 else 0

@@ -212,3 +212,13 @@ def test_delivered_block_reaches_through_a_completed_order_without_sessions() ->
     order = plan(days=60, sessions=20, draft=False, status="completed", start=date(2026, 6, 1))
     block = delivered_block(facts((order,), sessions=(date(2026, 6, 1), date(2026, 8, 20))), 28)
     assert block is not None and block.start == date(2026, 6, 1) and block.days == 81
+
+
+def test_ham02_a_continuation_drafted_before_the_running_block_ends_counts_its_remaining_sessions() -> None:
+    running = plan(days=42, sessions=12, draft=False, status="active", start=days_ago(36), ref="ServiceRequest/b1")
+    delivered = weekly(days_ago(36), 10, every_days=3)  # 10 of its 12 so far; it ends in 5 days
+    continuation = plan(days=42, sessions=0, start=AS_OF + timedelta(days=6))
+    f = facts((running, continuation), sessions=delivered)
+    assert program_of(continuation, f, 28).earlier_sessions == 12
+    assert ham02.too_few_supervised_sessions(f, T02) is None
+    assert ham01.program_too_short(f, T01) is None  # 36 + 6 + 42 days
