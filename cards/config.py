@@ -206,11 +206,12 @@ def _validate(parsed: GuidelineFile, path: Path) -> dict[str, Thresholds]:
     return thresholds
 
 
-def phrased(values: dict[str, Any], cfg: CriterionConfig) -> dict[str, Any]:
-    """`values` with each observed key that has a phrase replaced by the phrase, itself filled in."""
+def phrased(values: dict[str, Any], cfg: CriterionConfig, keys: dict[str, Any] | None = None) -> dict[str, Any]:
+    """`values` with each observed key that has a phrase replaced by the phrase, itself filled in. `keys`: the
+    observed values as the rule returned them, when `values` holds them transformed (escaped for markdown)."""
     out = dict(values)
     for field, table in cfg.phrases.items():
-        key = values.get(field)
+        key = (values if keys is None else keys).get(field)
         if isinstance(key, str) and key in table:
             out[field] = table[key].format_map(values)
     return out

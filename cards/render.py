@@ -28,7 +28,8 @@ def render_card(finding: Finding, guideline: Guideline, build_action: ActionBuil
     card: dict[str, Any] = {
         "uuid": new_uuid(),
         "summary": _summary(cfg.summary.format_map(values)),
-        "detail": _detail(cfg, guideline, phrased({**thresholds, **_escaped(finding.observed)}, cfg)),
+        "detail": _detail(cfg, guideline, phrased({**thresholds, **_escaped(finding.observed)}, cfg,
+                                                  finding.observed)),
         "indicator": cfg.indicator,
         "source": _source(finding.criterion_id, cfg, guideline, source_url),
     }

@@ -70,3 +70,18 @@ def test_cards_state_only_their_findings_values(name: str, as_of: str, service: 
             assert not re.search(r"(?<![\w-])-\d", DATE.sub("", DOI.sub("", text))), f"negative number: {text}"
             assert "{" not in text and "}" not in text, f"unfilled placeholder: {text}"
             assert not re.search(r"\(\s*-?\s*\)|, -\)|\bNone\b|\bnull\b|\bunknown\b", text), f"placeholder: {text}"
+
+
+def test_a_phrase_key_is_found_in_the_detail_too_whatever_its_characters(tmp_path: Path) -> None:
+    """The detail escapes observed text for markdown; the phrase is still chosen by the key as observed."""
+    from cards.config import DEFAULT_GUIDELINE_FILE, load_guideline
+    from cards.findings import Finding
+    from cards.render import render_card
+
+    edited = tmp_path / "guideline.toml"
+    edited.write_text(DEFAULT_GUIDELINE_FILE.read_text().replace('elapsed = "so far, counting from its start"',
+                                                                 'so_far = "so far, counting from its start"'))
+    finding = Finding(criterion_id="HAM-06", observed={"order": "Bed rest", "rest_hours": 120, "rest_days": 5,
+                                                        "basis": "so_far"})
+    card = render_card(finding, load_guideline(edited), lambda fix, description: None)
+    assert "so far, counting from its start" in card["detail"] and "so\\_far" not in card["detail"]
