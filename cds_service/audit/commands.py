@@ -23,7 +23,7 @@ def register(commands: argparse._SubParsersAction) -> dict[str, Handler]:  # typ
     db.add_argument("action", choices=["upgrade", "current"], help="upgrade: run the migrations; current: print "
                                                                    "the schema revision")
 
-    audit = commands.add_parser("audit", help="export or prune the audit trail, or replay its spool")
+    audit = commands.add_parser("audit", help="export, report on, monitor or prune the audit trail; replay its spool")
     actions = audit.add_subparsers(dest="audit_command", required=True)
     export = actions.add_parser("export", help="calls, cards and feedback as CSV, JSON lines or FHIR AuditEvents")
     export.add_argument("--since", type=date.fromisoformat, required=True, help="first day YYYY-MM-DD (UTC)")
