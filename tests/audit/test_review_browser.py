@@ -1,6 +1,7 @@
 """The review pages in a real headless browser (Debian chromium driven by Playwright; no browser
 download). Skips, saying why, where chromium is absent; .ci/run installs it in CI. A screenshot of
-the dashboard is kept at artifacts/review-dashboard.png (and of a call at artifacts/review-call.png)."""
+the dashboard is kept at artifacts/review-dashboard.png (of the analytics at artifacts/review-analytics.png, of a
+call at artifacts/review-call.png)."""
 
 from __future__ import annotations
 
@@ -68,6 +69,16 @@ def test_review_pages_in_a_real_browser(served: str) -> None:
             row = page.locator("#criteria tr", has_text="HAM-02")
             assert row.locator("td.silent").inner_text() == "1"  # would have fired once more
             page.screenshot(path=str(ARTIFACTS / "review-dashboard.png"), full_page=True)
+            assert "No flags" in page.locator("#monitor-flags").inner_text()
+
+            page.locator("header a", has_text="Analytics").click()
+            assert page.locator("h1").inner_text() == "Feedback analytics"
+            assert page.locator("svg.criterion-chart").count() == 2  # HAM-01 and HAM-02 over time
+            assert page.locator("table.comments", has_text="Travelling for 6 weeks").count() == 1
+            page.select_option("select[name=by]", "service_id")
+            page.locator("button", has_text="Show").click()
+            assert "by=service_id" in page.url and page.locator("h2", has_text="service_id").count() == 1
+            page.screenshot(path=str(ARTIFACTS / "review-analytics.png"), full_page=True)
 
             page.locator("header a", has_text="Calls").click()
             page.select_option("select[name=criterion]", "HAM-01")
