@@ -60,14 +60,14 @@ def test_update_keeps_every_other_member_of_the_draft(client: FlaskClient) -> No
     updated = card["suggestions"][0]["actions"][0]["resource"]
     assert updated["note"] == order["note"] and updated["extension"] == order["extension"]
     assert updated["occurrenceTiming"]["repeat"]["boundsDuration"] == {
-        "value": 13, "unit": "weeks", "system": UCUM, "code": "wk"}
+        "value": 12, "unit": "weeks", "system": UCUM, "code": "wk"}
     assert updated["occurrenceTiming"]["repeat"]["frequency"] == 2
 
 
 def test_period_end_is_moved_not_replaced(client: FlaskClient) -> None:
     card = next(c for c in cards_for(client, ORDERS["bounds-period"]) if topic(c) == "HAM-01")
     bounds = card["suggestions"][0]["actions"][0]["resource"]["occurrenceTiming"]["repeat"]["boundsPeriod"]
-    assert bounds == {"start": "2026-11-24", "end": "2027-02-22"}  # 91 days counting both ends
+    assert bounds == {"start": "2026-11-24", "end": "2027-02-15"}  # 84 days (12 weeks) counting both ends
 
 
 def test_quantity_is_raised_in_its_own_unit(client: FlaskClient) -> None:

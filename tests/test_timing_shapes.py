@@ -46,8 +46,8 @@ def codes(response: Any) -> list[str]:
 
 @pytest.mark.parametrize(("bounds", "planned"), [
     (ranged(weeks(4), weeks(6)), 28),            # "4-6 weeks": may be 4
-    (ranged(weeks(12), weeks(16)), 84),          # just short of 90 days at its lower bound
-    (ranged(days(90), days(120)), 90),           # at the minimum
+    (ranged(weeks(12), weeks(16)), 84),          # at the minimum (12 weeks) at its lower bound
+    (ranged(days(90), days(120)), 90),
     (ranged(days(91), None), 91),                # "at least 91 days"
     (ranged(None, weeks(8)), 56),                # "up to 8 weeks": short whatever it turns out to be
     (ranged({"value": 3, "unit": "mo", "system": UCUM, "code": "mo"}, None), 91),
@@ -58,8 +58,8 @@ def test_program_length_from_a_bounds_range(bounds: dict[str, Any], planned: int
 
 
 @pytest.mark.parametrize(("bounds", "fires"), [
-    (ranged(weeks(4), weeks(6)), True), (ranged(weeks(12), weeks(13)), True),
-    (ranged(weeks(13), weeks(16)), False), (ranged(days(89), days(120)), True), (ranged(days(90), days(120)), False),
+    (ranged(weeks(4), weeks(6)), True), (ranged(weeks(11), weeks(13)), True), (ranged(weeks(12), weeks(13)), False),
+    (ranged(weeks(13), weeks(16)), False), (ranged(days(83), days(120)), True), (ranged(days(84), days(120)), False),
 ])
 def test_ham01_judges_the_lower_bound_and_its_fix_clears_the_card(client: FlaskClient, bounds: dict[str, Any],
                                                                     fires: bool) -> None:

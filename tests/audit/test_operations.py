@@ -107,8 +107,8 @@ def test_exports_in_csv_jsonl_and_fhir(make_app: Callable[..., Flask], audit_set
 
 def variant_guideline(tmp_path: Path) -> Path:
     text = (ROOT / "cards" / "guideline.toml").read_text()
-    for old, new in [("min_program_days = 90", "min_program_days = 120"),
-                     ("suggested_program_weeks = 13", "suggested_program_weeks = 18"),
+    for old, new in [("min_program_days = 84", "min_program_days = 120"),
+                     ("suggested_program_weeks = 12", "suggested_program_weeks = 18"),
                      ("min_supervised_sessions = 12", "min_supervised_sessions = 1")]:
         assert old in text
         text = text.replace(old, new, 1)
