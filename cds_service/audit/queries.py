@@ -2,6 +2,7 @@
 
 Calls are listed newest first by keyset (`before` an id), never by OFFSET, so page 500 of 100,000
 calls costs what page 1 does. Filters: date range, service, criterion, indicator, feedback outcome.
+The dashboard reads the daily rollups (cds_service/audit/rollup.py), never the calls themselves.
 """
 
 from __future__ import annotations
