@@ -147,7 +147,8 @@ def test_other_stop_words_do_not_stop_therapy(order: dict[str, Any]) -> None:
     (request("Discharge from physiotherapy"), False, None),
     (request("D/C PT - pt c/o increased hamstring pain with exercise"), True,
      "D/C PT - pt c/o increased hamstring pain with exercise"),
-    (request("Stop PT", **notes("Reports pain-free running; goals met")), False, "Reports pain-free running; goals met"),
+    (request("Stop PT", **notes("Reports pain-free running; goals met")), False,
+     "Reports pain-free running; goals met"),
 ])
 def test_the_stated_reason_and_whether_it_is_pain(order: dict[str, Any], for_pain: bool, reason: str | None) -> None:
     assert stopped_for_pain(order) is for_pain and stop_reason(order) == reason
