@@ -7,7 +7,7 @@ and the OpenAPI document can check every card the renderer produces.
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
@@ -141,6 +141,16 @@ class FeedbackItem(Lenient):
     acceptedSuggestions: list[AcceptedSuggestion] | None = None
     overrideReason: OverrideReason | None = None
     outcomeTimestamp: AwareDatetime
+
+    @field_validator("outcomeTimestamp")
+    @classmethod
+    def representable_in_utc(cls, value: datetime) -> datetime:
+        """A time the audit trail can store in UTC (year 1 at +05:00 is not): refused with 400, never a 500."""
+        try:
+            value.astimezone(UTC)
+        except (OverflowError, ValueError):
+            raise ValueError("outcomeTimestamp is out of range once converted to UTC") from None
+        return value
 
     @model_validator(mode="after")
     def accepted_names_suggestions(self) -> FeedbackItem:

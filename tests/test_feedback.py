@@ -58,6 +58,8 @@ def test_a_repeat_is_stored_once(client: FlaskClient, app: Flask) -> None:
     ({"feedback": [item(outcomeTimestamp=None)]}, "outcomeTimestamp"),
     ({"feedback": [item(outcomeTimestamp="yesterday")]}, "outcomeTimestamp"),
     ({"feedback": [item(outcomeTimestamp="2026-11-23T10:05:31")]}, "outcomeTimestamp"),
+    ({"feedback": [item(outcomeTimestamp="0001-01-01T00:00:00+05:00")]}, "outcomeTimestamp"),  # before UTC year 1
+    ({"feedback": [item(outcomeTimestamp="9999-12-31T23:00:00-05:00")]}, "outcomeTimestamp"),  # after UTC 9999
     ({"feedback": [item(outcome="overridden", acceptedSuggestions=None, overrideReason={})]}, "overrideReason"),
 ])
 def test_invalid_feedback_is_400(client: FlaskClient, app: Flask, body: dict[str, Any], mentions: str) -> None:
