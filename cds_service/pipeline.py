@@ -7,7 +7,7 @@ belong to the caller (400, 404, 412) come back as an outcome with an OperationOu
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -172,8 +172,19 @@ def hook_data(request: HookRequest, context: PatientViewContext, resolution: Res
     entries = [] if draft_bundle is None else draft_bundle.entry
     # Drafts conformed whole (a few resources): the checks and the suggestions' edits read them in R4's shape.
     drafts = tuple(conformed(r) for r in resources_in({"resourceType": "Bundle", "entry": entries}))
-    return HookData(hook=request.hook, patient_id=context.patientId, draft_orders=drafts,
-                    selections=frozenset(getattr(context, "selections", ()) or ()), prefetch=resolution.values)
+    return data_for(request.hook, context.patientId, drafts, frozenset(getattr(context, "selections", ()) or ()),
+                    resolution.values)
+
+
+def data_for(hook: str, patient_id: str, draft_orders: Sequence[dict[str, Any]] = (),
+             selections: frozenset[str] = frozenset(), prefetch: Mapping[str, Any] | None = None) -> HookData:
+    """The mappers' input, with what the call judges decided here, from the hook: order-sign judges every
+    draft order, order-select the selected ones, patient-view the active orders on record."""
+    drafts = tuple(draft_orders)
+    under_review = tuple(r for r in drafts if ref_of(r) in selections) if hook == "order-select" and selections \
+        else drafts
+    return HookData(patient_id=patient_id, draft_orders=drafts, under_review=under_review,
+                    judges_record=hook == "patient-view", prefetch=dict(prefetch or {}), hook=hook)
 
 
 def describe(exc: ValidationError, prefix: str = "") -> str:

@@ -24,13 +24,20 @@ from fhir_mappings.therapy_stops import stops_therapy
 
 @dataclass(frozen=True)
 class HookData:
-    """What a hook call gives us, already past request validation and prefetch resolution."""
+    """What a hook call gives the mappers, past request validation and prefetch resolution.
 
-    hook: str
+    What the call judges is decided before mapping, by the pipeline (cds_service.pipeline.data_for): the
+    draft orders under review (on order-select the selected ones), or, when there are none to judge
+    (patient-view), the active orders on record. No mapper reads the hook's name; it is passed on to
+    ClinicalFacts for the record only.
+    """
+
     patient_id: str
     draft_orders: tuple[dict[str, Any], ...] = ()
-    selections: frozenset[str] = frozenset()
+    under_review: tuple[dict[str, Any], ...] = ()
+    judges_record: bool = False
     prefetch: Mapping[str, Any] = field(default_factory=dict)
+    hook: str = ""
 
     @property
     def subject_ref(self) -> str:
@@ -44,12 +51,6 @@ class HookData:
             out.extend(conformed(r, deep=False) for r in resources_in(value))
         return out
 
-    def orders_under_review(self) -> tuple[dict[str, Any], ...]:
-        """Draft orders the clinician is acting on: on order-select, the selected ones."""
-        if self.hook == "order-select" and self.selections:
-            return tuple(r for r in self.draft_orders if ref_of(r) in self.selections)
-        return self.draft_orders
-
 
 def ref_of(resource: Mapping[str, Any]) -> str:
     return f"{resource.get('resourceType')}/{resource.get('id')}"
@@ -60,13 +61,15 @@ def build_facts(data: HookData, as_of: date, encounter_diagnosis_days: int | Non
     (`[population]`); None counts none of them."""
     recorded = data.recorded()
     typed = by_type(recorded)
-    drafts = data.orders_under_review()
+    drafts = data.under_review
     patients = typed.get("Patient", [])
     patient = next((r for r in patients if r.get("id") == data.patient_id), None)
     patient = patient or next(iter(patients), None)
     plans = _plans(drafts, typed.get("ServiceRequest", []), data.subject_ref)
     injuries = _injuries(data, typed, as_of, encounter_diagnosis_days)
     sessions = delivered_sessions(typed.get("Procedure", []), data.subject_ref)
+    monitored = monitoring_facts(typed, data.draft_orders, drafts, injuries, plans, sessions, as_of, data.subject_ref)
+    ordered = order_facts(drafts, recorded, data.judges_record, data.subject_ref)
     return ClinicalFacts(
         as_of=as_of,
         hook=data.hook,
@@ -75,8 +78,16 @@ def build_facts(data: HookData, as_of: date, encounter_diagnosis_days: int | Non
         therapy_plans=plans,
         therapy_sessions=sessions,
         program_ended=program_ended(plans),
-        **monitoring_facts(typed, data.draft_orders, drafts, injuries, plans, sessions, as_of, data.subject_ref),
-        **order_facts(drafts, recorded, data.hook, data.subject_ref),
+        pain_scores=monitored.pain_scores,
+        outcome_scores=monitored.outcome_scores,
+        strength_symmetry=monitored.strength_symmetry,
+        weakness_findings=monitored.weakness_findings,
+        referrals=monitored.referrals,
+        activity_clearances=monitored.activity_clearances,
+        hamstring_repair_done=monitored.hamstring_repair_done,
+        analgesic_orders=ordered.analgesic_orders,
+        rest_orders=ordered.rest_orders,
+        therapy_stops=ordered.therapy_stops,
         unreadable_orders=unreadable_orders(drafts, data.subject_ref),
     )
 

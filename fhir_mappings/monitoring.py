@@ -9,15 +9,40 @@ start is known, so that a consult of unknown date is never dropped.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from cards.facts import SCORE_LOOKBACK_DAYS, HamstringInjury, TherapyPlan, TherapySessions, rehab_start
+from cards.facts import (
+    SCORE_LOOKBACK_DAYS,
+    ActivityClearance,
+    HamstringInjury,
+    Measurement,
+    OutcomeScore,
+    PainScore,
+    Referral,
+    TherapyPlan,
+    TherapySessions,
+    rehab_start,
+)
 from fhir_mappings.conditions import weakness_findings
 from fhir_mappings.escalation import activity_clearances, hamstring_repair_done, referrals
 from fhir_mappings.indications import conditions_by_ref
 from fhir_mappings.observations import measurements
 from fhir_mappings.questionnaires import questionnaire_outcomes
+
+
+@dataclass(frozen=True)
+class MonitoringFacts:
+    """The ClinicalFacts members for HAM-08..13, as one typed group."""
+
+    pain_scores: tuple[PainScore, ...]
+    outcome_scores: tuple[OutcomeScore, ...]
+    strength_symmetry: tuple[Measurement, ...]
+    weakness_findings: tuple[str, ...]
+    referrals: tuple[Referral, ...]
+    activity_clearances: tuple[ActivityClearance, ...]
+    hamstring_repair_done: bool
 
 
 def episode_start(injuries: Iterable[HamstringInjury], plans: Iterable[TherapyPlan], sessions: TherapySessions,
@@ -30,8 +55,8 @@ def episode_start(injuries: Iterable[HamstringInjury], plans: Iterable[TherapyPl
 def monitoring_facts(recorded: Mapping[str, Sequence[dict[str, Any]]], drafts: Sequence[dict[str, Any]],
                      under_review: Sequence[dict[str, Any]], injuries: Sequence[HamstringInjury],
                      plans: Sequence[TherapyPlan], sessions: TherapySessions, as_of: date,
-                     subject_ref: str) -> dict[str, Any]:
-    """The ClinicalFacts members for HAM-08..13, by name. `recorded` are the resources on record by type
+                     subject_ref: str) -> MonitoringFacts:
+    """The ClinicalFacts members for HAM-08..13. `recorded` are the resources on record by type
     (parse.by_type); `drafts` are all draft orders (a referral in any of them counts); `under_review` are
     the ones the clinician is acting on (a clearance must be)."""
     lookback = timedelta(days=SCORE_LOOKBACK_DAYS)
@@ -41,13 +66,13 @@ def monitoring_facts(recorded: Mapping[str, Sequence[dict[str, Any]]], drafts: S
     found = measurements(recorded.get("Observation", ()), (episode or as_of) - lookback, as_of, subject_ref,
                          extra_outcomes=responses)
     requests = recorded.get("ServiceRequest", ())
-    return {
-        "pain_scores": found.pain,
-        "outcome_scores": found.outcomes,
-        "strength_symmetry": found.strength,
-        "weakness_findings": weakness_findings(recorded.get("Condition", ()), subject_ref),
-        "referrals": referrals(drafts, requests, record_since, subject_ref,
-                               conditions_by_ref(recorded.get("Condition", ()))),
-        "activity_clearances": activity_clearances(under_review, requests, record_since, subject_ref),
-        "hamstring_repair_done": hamstring_repair_done(recorded.get("Procedure", ()), subject_ref),
-    }
+    return MonitoringFacts(
+        pain_scores=found.pain,
+        outcome_scores=found.outcomes,
+        strength_symmetry=found.strength,
+        weakness_findings=weakness_findings(recorded.get("Condition", ()), subject_ref),
+        referrals=referrals(drafts, requests, record_since, subject_ref,
+                            conditions_by_ref(recorded.get("Condition", ()))),
+        activity_clearances=activity_clearances(under_review, requests, record_since, subject_ref),
+        hamstring_repair_done=hamstring_repair_done(recorded.get("Procedure", ()), subject_ref),
+    )

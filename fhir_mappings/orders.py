@@ -6,6 +6,7 @@ Order hooks judge the draft orders under review; patient-view judges what is act
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -20,16 +21,27 @@ from fhir_mappings.timeutil import duration_days, period_days, range_days, to_da
 REST_TYPES = ("ServiceRequest", "DeviceRequest")
 
 
-def order_facts(drafts: Iterable[dict[str, Any]], recorded: Iterable[dict[str, Any]], hook: str,
-                subject_ref: str) -> dict[str, Any]:
+@dataclass(frozen=True)
+class OrderFacts:
+    """The ClinicalFacts members for HAM-05..07, as one typed group."""
+
+    analgesic_orders: tuple[AnalgesicOrder, ...]
+    rest_orders: tuple[RestOrder, ...]
+    therapy_stops: tuple[TherapyStop, ...]
+
+
+def order_facts(drafts: Iterable[dict[str, Any]], recorded: Iterable[dict[str, Any]], judges_record: bool,
+                subject_ref: str) -> OrderFacts:
+    """`drafts`: the draft orders under review; `judges_record`: judge the active orders on record instead
+    (the pipeline decides, from the hook: patient-view)."""
     drafts, recorded = list(drafts), list(recorded)
-    judged = [(r, True) for r in drafts] if hook != "patient-view" else [
-        (r, False) for r in recorded if r.get("status") == "active"]
-    return {
-        "analgesic_orders": tuple(_analgesics(judged, conditions_by_ref(recorded), subject_ref)),
-        "rest_orders": tuple(_rest_orders(judged, subject_ref)),
-        "therapy_stops": tuple(_therapy_stops(drafts)) if hook != "patient-view" else (),
-    }
+    judged = [(r, False) for r in recorded if r.get("status") == "active"] if judges_record else [
+        (r, True) for r in drafts]
+    return OrderFacts(
+        analgesic_orders=tuple(_analgesics(judged, conditions_by_ref(recorded), subject_ref)),
+        rest_orders=tuple(_rest_orders(judged, subject_ref)),
+        therapy_stops=() if judges_record else tuple(_therapy_stops(drafts)),
+    )
 
 
 def _analgesics(judged: list[tuple[dict[str, Any], bool]], conditions: dict[str, dict[str, Any]],

@@ -16,8 +16,9 @@ from cards.rules import ham04_hip_trunk_motor_control as ham04
 from cards.rules import ham05_analgesic_duration as ham05
 from cards.rules import ham06_complete_rest as ham06
 from cards.rules import ham07_therapy_stopped_early as ham07
+from cds_service.pipeline import data_for
 from fhir_mappings.analgesics import analgesic_ingredient
-from fhir_mappings.facts import HookData, build_facts
+from fhir_mappings.facts import build_facts
 from tests.builders import AS_OF, PATIENT_ID, SUBJECT, UCUM, bundle, hook_request, pt_order, pt_session, weekly
 from tests.validation import assert_valid_r4_actions
 
@@ -118,7 +119,7 @@ def tid(**repeat: Any) -> list[dict[str, Any]]:
     (med(dispenseRequest={"validityPeriod": {"start": "2026-11-23", "end": "2027-11-23"}}), None),
 ])
 def test_course_length_from_each_element(resource: dict[str, Any], days: float | None) -> None:
-    data = HookData(hook="order-sign", patient_id=PATIENT_ID, draft_orders=(resource,))
+    data = data_for(hook="order-sign", patient_id=PATIENT_ID, draft_orders=(resource,))
     orders = build_facts(data, AS_OF).analgesic_orders
     assert [o.duration_days for o in orders] == [days]
 
@@ -126,7 +127,7 @@ def test_course_length_from_each_element(resource: dict[str, Any], days: float |
 def test_patient_view_judges_active_analgesics_only() -> None:
     active = med(status="active", dispenseRequest={"expectedSupplyDuration": {"value": 30, "code": "d"}})
     stopped = {**active, "id": "m2", "status": "stopped"}
-    data = HookData(hook="patient-view", patient_id=PATIENT_ID, prefetch={"meds": bundle(active, stopped)})
+    data = data_for(hook="patient-view", patient_id=PATIENT_ID, prefetch={"meds": bundle(active, stopped)})
     assert [o.ref for o in build_facts(data, AS_OF).analgesic_orders] == ["MedicationRequest/m1"]
 
 
@@ -164,7 +165,7 @@ def rest_order(**extra: Any) -> dict[str, Any]:
     (rest_order(code={"text": "Bed rest"}), None),
 ])
 def test_rest_orders_from_fhir(resource: dict[str, Any], hours: float | None) -> None:
-    data = HookData(hook="order-sign", patient_id=PATIENT_ID, draft_orders=(resource,))
+    data = data_for(hook="order-sign", patient_id=PATIENT_ID, draft_orders=(resource,))
     assert [o.planned_hours for o in build_facts(data, AS_OF).rest_orders] == [hours]
 
 
@@ -174,7 +175,7 @@ def test_rest_orders_from_fhir(resource: dict[str, Any], hours: float | None) ->
     pt_order("pt-1", note=[{"text": "Avoid complete rest"}], **weekly(13, 2)) | {"note": [{"text": "bed rest"}]},
 ])
 def test_relative_rest_and_pt_orders_are_not_complete_rest(resource: dict[str, Any]) -> None:
-    data = HookData(hook="order-sign", patient_id=PATIENT_ID, draft_orders=(resource,))
+    data = data_for(hook="order-sign", patient_id=PATIENT_ID, draft_orders=(resource,))
     assert build_facts(data, AS_OF).rest_orders == ()
 
 

@@ -155,7 +155,7 @@ def test_questionnaire_outcomes_join_observations_in_the_window() -> None:
     recorded = by_type([qr("q1", "http://example.org/Questionnaire/hagos", items=TOTAL),
                         qr("old", "http://example.org/Questionnaire/hagos", authored="2025-01-01")])
     found = monitoring_facts(recorded, (), (), (), (), TherapySessions(), AS_OF, SUBJECT_REF)
-    assert [o.ref for o in found["outcome_scores"]] == ["QuestionnaireResponse/q1"]
+    assert [o.ref for o in found.outcome_scores] == ["QuestionnaireResponse/q1"]
 
 
 VIEW = "/cds-services/hamstring-rehab-patient-view"

@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 
 from cards.facts import ClinicalFacts
+from cds_service.pipeline import data_for
 from fhir_mappings import observations
-from fhir_mappings.facts import HookData, build_facts
+from fhir_mappings.facts import build_facts
 from tests import builders as b
 from tests.builders import AS_OF
 
@@ -20,7 +21,7 @@ START = (AS_OF - timedelta(days=30)).isoformat()
 def facts_for(hook: str = "patient-view", drafts: tuple[dict[str, Any], ...] = (), **prefetch: Any) -> ClinicalFacts:
     values = {"patient": b.patient(), "conditions": b.bundle(b.condition()),
               "procedures": b.bundle(*b.sessions(START, 5)), **prefetch}
-    return build_facts(HookData(hook=hook, patient_id=b.PATIENT_ID, draft_orders=drafts, prefetch=values), AS_OF)
+    return build_facts(data_for(hook=hook, patient_id=b.PATIENT_ID, draft_orders=drafts, prefetch=values), AS_OF)
 
 
 def with_observations(*resources: dict[str, Any]) -> ClinicalFacts:
@@ -146,7 +147,7 @@ def test_referral_from_an_earlier_episode_is_left_out_but_an_undated_one_kept() 
 def test_draft_referral_on_order_select_counts_even_if_not_selected() -> None:
     pt = b.pt_order("pt-1", **b.weekly(13, 2))
     surgeon = b.referral("surgeon", "308481009", status="draft")
-    data = HookData(hook="order-select", patient_id=b.PATIENT_ID, draft_orders=(pt, surgeon),
+    data = data_for(hook="order-select", patient_id=b.PATIENT_ID, draft_orders=(pt, surgeon),
                     selections=frozenset({"ServiceRequest/pt-1"}),
                     prefetch={"patient": b.patient(), "conditions": b.bundle(b.condition())})
     assert build_facts(data, AS_OF).has_surgical_referral

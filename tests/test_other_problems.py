@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from cards.facts import ClinicalFacts
-from fhir_mappings.facts import HookData, build_facts
+from cds_service.pipeline import data_for
+from fhir_mappings.facts import build_facts
 from fhir_mappings.indications import reason_verdict
 from tests import builders as b
 from tests.builders import AS_OF, SUBJECT
@@ -25,7 +26,7 @@ AVULSION = b.condition(code="S32.611A", text="Displaced avulsion fracture of rig
 def facts(drafts: tuple[dict[str, Any], ...], *conditions: dict[str, Any], hook: str = "order-sign",
           **prefetch: Any) -> ClinicalFacts:
     values = {"patient": b.patient(), "conditions": b.bundle(*(conditions or (STRAIN,))), **prefetch}
-    return build_facts(HookData(hook=hook, patient_id=b.PATIENT_ID, draft_orders=drafts, prefetch=values), AS_OF)
+    return build_facts(data_for(hook=hook, patient_id=b.PATIENT_ID, draft_orders=drafts, prefetch=values), AS_OF)
 
 
 def naproxen(**reasons: Any) -> dict[str, Any]:

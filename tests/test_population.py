@@ -7,8 +7,9 @@ from typing import Any
 import pytest
 
 from cards.engine import evaluate
+from cds_service.pipeline import data_for
 from fhir_mappings.conditions import hamstring_injuries
-from fhir_mappings.facts import HookData, build_facts
+from fhir_mappings.facts import build_facts
 from tests import builders as b
 from tests.builders import AS_OF
 from tests.clinical import GUIDELINE
@@ -20,7 +21,7 @@ SUBJECT = "Patient/pat-1"
 def gate(birth_date: str | None = "1990-06-15", *conditions: dict[str, Any]) -> bool:
     patient = b.patient(birth_date) if birth_date else {"resourceType": "Patient", "id": b.PATIENT_ID}
     prefetch = {"patient": patient, "conditions": b.bundle(*(conditions or (b.condition(),)))}
-    facts = build_facts(HookData(hook="patient-view", patient_id=b.PATIENT_ID, prefetch=prefetch), AS_OF)
+    facts = build_facts(data_for(hook="patient-view", patient_id=b.PATIENT_ID, prefetch=prefetch), AS_OF)
     return evaluate(facts, GUIDELINE).in_population
 
 

@@ -10,7 +10,8 @@ import pytest
 from flask.testing import FlaskClient
 
 from cards.engine import evaluate
-from fhir_mappings.facts import HookData, build_facts
+from cds_service.pipeline import data_for
+from fhir_mappings.facts import build_facts
 from tests import builders as b
 from tests.builders import AS_OF, SNOMED
 from tests.clinical import GUIDELINE
@@ -41,7 +42,7 @@ def encounter_diagnosis(cid: str = "enc-dx-1", recorded: str | None = None, cate
 def facts(*conditions: dict[str, Any], drafts: tuple[dict[str, Any], ...] = (), window: int | None = WINDOW_DAYS,
           **prefetch: Any) -> Any:
     values = {"patient": b.patient(), "conditions": b.bundle(*conditions), **prefetch}
-    data = HookData(hook="order-sign" if drafts else "patient-view", patient_id=b.PATIENT_ID, draft_orders=drafts,
+    data = data_for(hook="order-sign" if drafts else "patient-view", patient_id=b.PATIENT_ID, draft_orders=drafts,
                     prefetch=values)
     return build_facts(data, AS_OF, window)
 

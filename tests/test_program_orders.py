@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from cards.facts import ClinicalFacts
-from fhir_mappings.facts import HookData, build_facts
+from cds_service.pipeline import data_for
+from fhir_mappings.facts import build_facts
 from fhir_mappings.order_text import is_physical_therapy
 from fhir_mappings.therapy import is_evaluation_only
 from fhir_mappings.therapy_stops import stop_reason, stopped_for_pain, stops_therapy
@@ -34,7 +35,7 @@ def notes(*texts: str) -> dict[str, Any]:
 
 
 def facts(*drafts: dict[str, Any], **prefetch: Any) -> ClinicalFacts:
-    return build_facts(HookData(hook="order-sign", patient_id=PATIENT_ID, draft_orders=drafts,
+    return build_facts(data_for(hook="order-sign", patient_id=PATIENT_ID, draft_orders=drafts,
                                 prefetch={k: bundle(*v) for k, v in prefetch.items()}), AS_OF)
 
 
@@ -81,7 +82,7 @@ def test_a_recorded_evaluation_marks_the_start_of_care_but_ends_no_program() -> 
                          occurrenceDateTime="2026-10-01")
     f = facts(pt_order("pt-2", **weekly(6)), serviceRequests=[evaluation])
     assert f.therapy_plans[1].evaluation_only and not f.program_ended
-    patient_view = build_facts(HookData(hook="patient-view", patient_id=PATIENT_ID,
+    patient_view = build_facts(data_for(hook="patient-view", patient_id=PATIENT_ID,
                                         prefetch={"serviceRequests": bundle(evaluation)}), AS_OF)
     assert not patient_view.program_ended
 

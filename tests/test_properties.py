@@ -13,8 +13,9 @@ from hypothesis import strategies as st
 
 from cds_service import create_app
 from cds_service.jsonutil import without_empty
+from cds_service.pipeline import data_for
 from cds_service.schemas import CdsResponse
-from fhir_mappings.facts import HookData, build_facts
+from fhir_mappings.facts import build_facts
 from tests.builders import AS_OF, PATIENT_ID, condition, patient
 
 SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-10**12, 10**12),
@@ -82,7 +83,7 @@ PROPERTY_SETTINGS = settings(max_examples=int(os.environ.get("CDS_FUZZ_EXAMPLES"
 @given(drafts=st.lists(resources(), max_size=4), recorded=st.lists(resources(), max_size=8),
        hook=st.sampled_from(["order-sign", "order-select", "patient-view"]))
 def test_mappers_never_raise(drafts: list[dict[str, Any]], recorded: list[dict[str, Any]], hook: str) -> None:
-    data = HookData(hook=hook, patient_id=PATIENT_ID, draft_orders=tuple(drafts),
+    data = data_for(hook=hook, patient_id=PATIENT_ID, draft_orders=tuple(drafts),
                     selections=frozenset(f"{d['resourceType']}/{d['id']}" for d in drafts),
                     prefetch={"patient": patient(), "conditions": bundle_of([condition()]),
                               "other": bundle_of(recorded)})

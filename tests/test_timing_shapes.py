@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
+from cds_service.pipeline import data_for
 from fhir_mappings import timeutil
-from fhir_mappings.facts import HookData, build_facts
+from fhir_mappings.facts import build_facts
 from fhir_mappings.timeutil import amount, period_days, to_date
 from tests.builders import AS_OF, PATIENT_ID, SUBJECT, UCUM, hook_request, pt_order
 from tests.validation import assert_valid_r4_actions
@@ -34,7 +35,7 @@ def ranged(low: dict[str, Any] | None, high: dict[str, Any] | None) -> dict[str,
 
 
 def facts_of(*drafts: dict[str, Any], hook: str = "order-sign", **prefetch: Any) -> Any:
-    return build_facts(HookData(hook=hook, patient_id=PATIENT_ID, draft_orders=drafts, prefetch=prefetch), AS_OF)
+    return build_facts(data_for(hook=hook, patient_id=PATIENT_ID, draft_orders=drafts, prefetch=prefetch), AS_OF)
 
 
 def codes(response: Any) -> list[str]:
