@@ -85,3 +85,22 @@ def test_a_phrase_key_is_found_in_the_detail_too_whatever_its_characters(tmp_pat
                                                         "basis": "so_far"})
     card = render_card(finding, load_guideline(edited), lambda fix, description: None)
     assert "so far, counting from its start" in card["detail"] and "so\\_far" not in card["detail"]
+
+
+@pytest.mark.parametrize(("criterion", "observed", "wording"), [
+    ("HAM-03", {"basis": "draft"}, "draft order"),
+    ("HAM-04", {"missing": "both"}, "hip and trunk strengthening and single-leg motor control"),
+    ("HAM-04", {"missing": "motor-control"}, "single-leg motor control"),
+    ("HAM-10", {"treatment_days": 21, "change": "pain", "before": 6, "after": 7}, "pain 6/10 to 7/10"),
+    ("HAM-10", {"treatment_days": 21, "change": "outcome", "instrument": "LEFS", "before": 40, "after": 38},
+     "LEFS 40 to 38"),
+])
+def test_rules_return_keys_and_the_configuration_words_them(criterion: str, observed: dict[str, Any],
+                                                            wording: str) -> None:
+    from cards.config import load_guideline
+    from cards.findings import Finding
+    from cards.render import render_card
+
+    card = render_card(Finding(criterion_id=criterion, observed=observed), load_guideline(),
+                       lambda fix, description: None)
+    assert wording in card["summary"] + card["detail"]

@@ -62,8 +62,7 @@ def test_ham03_active_plan_on_patient_view_has_no_fix() -> None:
 # HAM-04 ---------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("hip", "motor", "missing"), [
-    (False, False, "hip and trunk strengthening and single-leg motor control"),
-    (True, False, "single-leg motor control"), (False, True, "hip and trunk strengthening"), (True, True, None)])
+    (False, False, "both"), (True, False, "motor-control"), (False, True, "hip-trunk"), (True, True, None)])
 def test_ham04_names_what_is_missing(hip: bool, motor: bool, missing: str | None) -> None:
     f = facts(therapy_plans=(plan(has_hip_trunk_strength=hip, has_motor_control=motor),))
     finding = ham04.no_hip_trunk_or_motor_control(f, G.thresholds["HAM-04"])

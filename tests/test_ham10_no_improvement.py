@@ -25,7 +25,7 @@ def test_pain_improvement_threshold(latest: float, fires: bool) -> None:
     finding = no_improvement(facts(**started_at(21, 6, latest)), T)
     assert (finding is not None) is fires
     if fires:
-        assert finding.observed == {"treatment_days": 21, "change": f"pain 6/10 to {latest}/10"}
+        assert finding.observed == {"treatment_days": 21, "change": "pain", "before": 6, "after": latest}
 
 
 def test_fix_suggests_orthopaedic_or_sports_medicine_referral() -> None:
@@ -67,7 +67,8 @@ def test_outcome_score_is_used_when_pain_is_not_rated(first: float, latest: floa
     finding = no_improvement(facts(**rehab(21), outcome_scores=scores), T)
     assert (finding is not None) is fires
     if fires:
-        assert finding.observed["change"] == f"Sport-recreation score [HOOS] {first} to {latest}"
+        assert finding.observed == {"treatment_days": finding.observed["treatment_days"], "change": "outcome",
+                                    "instrument": "Sport-recreation score [HOOS]", "before": first, "after": latest}
 
 
 def test_only_the_latest_instrument_is_compared() -> None:

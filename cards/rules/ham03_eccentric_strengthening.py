@@ -25,9 +25,9 @@ def no_eccentric_strengthening(facts: ClinicalFacts, t: Ham03Thresholds) -> Find
         fixes = (Fix(action="update", target_ref=plan.ref, change={"add_order_detail": [t.order_detail]}),) \
             if plan.is_draft else ()
         return Finding(criterion_id=ID, about_ref=plan.ref, fixes=fixes,
-                       observed={"basis": "draft order" if plan.is_draft else "active order"})
+                       observed={"basis": "draft" if plan.is_draft else "active"})
     return None
 
 
 CRITERION = Criterion(id=ID, thresholds_model=Ham03Thresholds, evaluate=no_eccentric_strengthening,
-                      example_observed={"basis": "active order"})
+                      example_observed={"basis": "active"})

@@ -21,17 +21,17 @@ class Ham04Thresholds(Thresholds):
 
 def no_hip_trunk_or_motor_control(facts: ClinicalFacts, t: Ham04Thresholds) -> Finding | None:
     for plan in facts.current_therapy_plans:
-        missing = [(name, detail) for has, name, detail in (
-            (plan.has_hip_trunk_strength, "hip and trunk strengthening", t.hip_trunk_detail),
-            (plan.has_motor_control, "single-leg motor control", t.motor_control_detail)) if not has]
+        missing = [(key, detail) for has, key, detail in (
+            (plan.has_hip_trunk_strength, "hip-trunk", t.hip_trunk_detail),
+            (plan.has_motor_control, "motor-control", t.motor_control_detail)) if not has]
         if not missing:
             continue
         fixes = (Fix(action="update", target_ref=plan.ref,
                      change={"add_order_detail": [detail for _, detail in missing]}),) if plan.is_draft else ()
         return Finding(criterion_id=ID, about_ref=plan.ref, fixes=fixes,
-                       observed={"missing": " and ".join(name for name, _ in missing)})
+                       observed={"missing": "both" if len(missing) == 2 else missing[0][0]})
     return None
 
 
 CRITERION = Criterion(id=ID, thresholds_model=Ham04Thresholds, evaluate=no_hip_trunk_or_motor_control,
-                      example_observed={"missing": "hip and trunk strengthening and single-leg motor control"})
+                      example_observed={"missing": "both"})

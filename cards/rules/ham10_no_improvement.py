@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, timedelta
+from typing import Literal
 
 from pydantic import Field
 
 from cards.facts import SCORE_LOOKBACK_DAYS, ClinicalFacts
-from cards.findings import Finding, Fix
+from cards.findings import Finding, Fix, Scalar
 from cards.rules.base import Criterion, Thresholds
 from cards.rules.measures import M, shown
 
@@ -29,7 +30,7 @@ class Ham10Thresholds(Thresholds):
     baseline_window_days: int = Field(ge=0, le=SCORE_LOOKBACK_DAYS)
 
 
-IMPROVED = "improved"
+IMPROVED: Literal["improved"] = "improved"
 
 
 def no_improvement(facts: ClinicalFacts, t: Ham10Thresholds) -> Finding | None:
@@ -47,21 +48,24 @@ def no_improvement(facts: ClinicalFacts, t: Ham10Thresholds) -> Finding | None:
     fixes = tuple(Fix(action="create", text_key=key, change={"order": order, "reason_ref": reason})
                   for key, order in (("orthopaedics", "orthopedic-service-referral"),
                                      ("sports_medicine", "sports-medicine-referral")))
-    return Finding(criterion_id=ID, fixes=fixes, observed={"treatment_days": days, "change": change})
+    return Finding(criterion_id=ID, fixes=fixes, observed={"treatment_days": days, **change})
 
 
-def _pain_change(facts: ClinicalFacts, t: Ham10Thresholds, first_day: date, assessed_from: date) -> str | None:
-    """IMPROVED, the change in words, or None without a usable pair (sport-movement ratings excluded)."""
+def _pain_change(facts: ClinicalFacts, t: Ham10Thresholds, first_day: date,
+                 assessed_from: date) -> Literal["improved"] | dict[str, Scalar] | None:
+    """IMPROVED, the observed values of a change that is no improvement, or None without a usable pair
+    (sport-movement ratings excluded)."""
     pair = _pair([s for s in facts.pain_scores if not s.with_sport_movement], first_day, assessed_from)
     if pair is None:
         return None
     before, after = pair
     if before.value - after.value >= t.min_pain_improvement_points:
         return IMPROVED
-    return f"pain {shown(before.value)}/10 to {shown(after.value)}/10"
+    return {"change": "pain", "before": shown(before.value), "after": shown(after.value)}
 
 
-def _outcome_change(facts: ClinicalFacts, first_day: date, assessed_from: date) -> str | None:
+def _outcome_change(facts: ClinicalFacts, first_day: date,
+                    assessed_from: date) -> Literal["improved"] | dict[str, Scalar] | None:
     """The same for the most recently scored outcome instrument: any gain is an improvement."""
     scored = [s for s in facts.outcome_scores if s.value is not None]
     pair = _pair([s for s in scored if s.instrument == scored[-1].instrument] if scored else [],
@@ -72,7 +76,8 @@ def _outcome_change(facts: ClinicalFacts, first_day: date, assessed_from: date) 
     gain = (after.value or 0) - (before.value or 0)
     if gain > 0 if after.higher_is_better else gain < 0:
         return IMPROVED
-    return f"{after.instrument[:40]} {shown(before.value)} to {shown(after.value)}"
+    return {"change": "outcome", "instrument": after.instrument[:40], "before": shown(before.value),
+            "after": shown(after.value)}
 
 
 def _pair(series: Sequence[M], first_day: date, assessed_from: date) -> tuple[M, M] | None:
@@ -84,5 +89,5 @@ def _pair(series: Sequence[M], first_day: date, assessed_from: date) -> tuple[M,
 
 
 CRITERION = Criterion(id=ID, thresholds_model=Ham10Thresholds, evaluate=no_improvement,
-                      example_observed={"treatment_days": 9999,
-                                        "change": "x" * 40 + " 100.5 to 100.5"})
+                      example_observed={"treatment_days": 9999, "change": "outcome", "instrument": "x" * 40,
+                                        "before": 100.5, "after": 100.5})
