@@ -176,12 +176,12 @@ def comments(db: Connection, scope: Scope, limit: int = COMMENTS_PER_CRITERION) 
         shown.update((row.uuid, row) for row in db.execute(
             select(cards.c.uuid, cards.c.criterion_id, cards.c.received_at, calls.c.id, calls.c.patient_pseudonym)
             .select_from(cards.join(calls, calls.c.id == cards.c.call_id))
-            .where(cards.c.uuid.in_(uuids[first:first + 500]), cards.c.received_at >= start,
-                   cards.c.received_at < end, *[dims[name] == value for name, value in scope.filters().items()])))
+            .where(cards.c.uuid.in_(uuids[first:first + 500]),
+                   *[dims[name] == value for name, value in scope.filters().items()])))
     out: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for note in notes:
-        card = shown.get(note.card_uuid)
-        if card is not None and len(out[card.criterion_id]) < limit:
+        card = shown.get(note.card_uuid)  # the card's day checked here: in SQL it made plans walk the range
+        if card is not None and start <= card.received_at < end and len(out[card.criterion_id]) < limit:
             out[card.criterion_id].append(asdict(Comment(
                 card.criterion_id, card.id, card.received_at.date().isoformat(), note.override_code,
                 note.override_display, note.standard_code, note.override_comment, card.patient_pseudonym)))
