@@ -162,14 +162,19 @@ class TherapyStop(Frozen):
     for_pain: bool = False  # the stated reason is pain or intolerance
 
 
-def rehab_start(plans: Iterable[TherapyPlan], sessions: TherapySessions, as_of: date) -> date | None:
+def rehab_start(plans: Iterable[TherapyPlan], sessions: TherapySessions, as_of: date,
+                injuries: Iterable[HamstringInjury] = ()) -> date | None:
     """First day of rehabilitation on record: the earliest delivered session or recorded plan start.
 
     Drafts and dates after `as_of` do not count: an order not yet signed or started is not rehabilitation.
+    Nor do days before the onset of the hamstring injury being treated (the earliest known onset): physical
+    therapy years ago for another episode is not this rehabilitation.
     """
+    onsets = [i.onset for i in injuries if i.onset is not None and i.onset <= as_of]
+    since = min(onsets, default=None)
     starts = [p.start for p in plans if not p.is_draft and p.start is not None]
-    starts += list(sessions.dates[:1])
-    return min((d for d in starts if d <= as_of), default=None)
+    starts += [d for d in sessions.dates if since is None or d >= since][:1]
+    return min((d for d in starts if d <= as_of and (since is None or d >= since)), default=None)
 
 
 class ClinicalFacts(Frozen):
@@ -200,7 +205,7 @@ class ClinicalFacts(Frozen):
 
     @property
     def rehab_start(self) -> date | None:
-        return rehab_start(self.therapy_plans, self.therapy_sessions, self.as_of)
+        return rehab_start(self.therapy_plans, self.therapy_sessions, self.as_of, self.hamstring_injuries)
 
     @property
     def in_rehab(self) -> bool:

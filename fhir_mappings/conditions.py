@@ -6,7 +6,6 @@ diagnosis (category encounter-diagnosis) without a clinical status, as EHRs reco
 evaluation date. Resolved, inactive, in-remission, abated, refuted or entered-in-error ones never count.
 A diagnosis given only as a physical-therapy order's reason: order_reasons.py.
 
-
 High grade: fhir_mappings/tear_grade.py (a complete or near-complete tear or avulsion in the diagnosis, a
 stage or a note; a coded lower grade outweighs a 'severe' severity).
 """

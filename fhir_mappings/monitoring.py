@@ -48,7 +48,7 @@ class MonitoringFacts:
 def episode_start(injuries: Iterable[HamstringInjury], plans: Iterable[TherapyPlan], sessions: TherapySessions,
                   as_of: date) -> date | None:
     starts = [i.onset for i in injuries if i.onset is not None and i.onset <= as_of]
-    rehab = rehab_start(plans, sessions, as_of)
+    rehab = rehab_start(plans, sessions, as_of, injuries)
     return min([*starts, rehab] if rehab else starts, default=None)
 
 

@@ -37,3 +37,22 @@ def test_exclusion_not_in_rehab() -> None:
 
 def test_exclusion_program_ended() -> None:
     assert outcome_monitoring_missing(facts(**ended_program(91, 13)), T) is None
+
+
+def test_therapy_before_the_injury_is_not_this_rehabilitation() -> None:
+    """Sessions years before this injury's onset (another episode) do not date this rehabilitation."""
+    from datetime import timedelta
+
+    from cards.facts import HamstringInjury, TherapySessions
+    from tests.clinical import days_ago
+
+    onset = days_ago(20)
+    old = tuple(days_ago(800) + timedelta(days=7 * i) for i in range(10))
+    new = (days_ago(14), days_ago(7))
+    injury = HamstringInjury(ref="Condition/cond-2", label="Right hamstring strain", onset=onset)
+    current = facts(injuries=(injury,), therapy_sessions=TherapySessions(dates=old + new))
+    assert current.rehab_start == days_ago(14) and current.rehab_days == 15
+    assert outcome_monitoring_missing(current, T) is None  # 15 days of this rehab, not 800
+    no_onset = facts(injuries=(injury.model_copy(update={"onset": None}),),
+                     therapy_sessions=TherapySessions(dates=old + new))
+    assert no_onset.rehab_start == days_ago(800)  # without an onset, nothing tells the episodes apart
