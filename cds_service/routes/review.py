@@ -87,6 +87,20 @@ def call(call_id: int) -> str:
     return render_template("review/call.html", call=detail)
 
 
+@bp.get("/api")
+@bp.get("/api/")
+def api_index() -> Response:
+    """What the JSON API offers (the review pages point here), with each endpoint's query parameters."""
+    return json_response({"endpoints": {
+        "/review/api/summary": "dashboard figures: since, until (YYYY-MM-DD; default the last 30 days)",
+        "/review/api/calls": "call list: since, until, service, criterion, indicator, outcome, before (paging)",
+        "/review/api/calls/{id}": "one call: its cards with observed values, thresholds and feedback",
+        "/review/api/analytics": "feedback analytics per criterion: since, until, by, period and filters "
+                                 "(docs/quality-review.md)",
+        "/review/api/monitor": "firing-rate monitor flags (docs/quality-review.md)",
+    }})
+
+
 @bp.get("/api/summary")
 def api_summary() -> Response:
     since, until = _window(default_days=30)

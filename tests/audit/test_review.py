@@ -33,7 +33,7 @@ def reviewer_app(make_app: Callable[..., Flask]) -> Flask:
     return make_app(review_users=USERS)
 
 
-@pytest.mark.parametrize("path", ["/review/", "/review/calls", "/review/calls/1", "/review/api/summary",
+@pytest.mark.parametrize("path", ["/review/", "/review/calls", "/review/calls/1", "/review/api", "/review/api/summary",
                                   "/review/api/calls", "/review/api/calls/1"])
 def test_review_refuses_without_a_valid_login(reviewer_app: Flask, make_app: Callable[..., Flask], path: str) -> None:
     client = reviewer_app.test_client()
@@ -127,3 +127,12 @@ def test_call_list_pages_by_keyset(reviewer_app: Flask) -> None:
     assert seen == list(range(120, 0, -1))
     html = client.get("/review/calls", headers=login()).get_data(as_text=True)
     assert 'id="next-page"' in html and "before=71" in html
+
+
+def test_the_api_index_lists_every_endpoint_and_each_answers(reviewer_app: Flask) -> None:
+    client = reviewer_app.test_client()
+    listed = ("/review/api/summary", "/review/api/calls", "/review/api/analytics", "/review/api/monitor")
+    for index in ("/review/api", "/review/api/"):
+        assert set(listed) <= set(client.get(index, headers=login()).get_json()["endpoints"])
+    for path in listed:
+        assert client.get(path, headers=login()).status_code == 200, path
