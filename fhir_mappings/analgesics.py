@@ -24,6 +24,7 @@ from typing import Any
 from cards.facts import AnalgesicOrder
 from fhir_mappings.dose_forms import route_of
 from fhir_mappings.indications import is_for_another_problem
+from fhir_mappings.stated_durations import longest_stated_days
 from fhir_mappings.text_assertion import TextConcept, is_affirmed, word_start_regex
 from fhir_mappings.timeutil import (
     amount,
@@ -114,7 +115,18 @@ def course_days(request: Any) -> tuple[float | None, str | None]:
     dispensed = amount(quantity.value, "dispensed quantity") if quantity is not None else None
     if dispensed and per_day and dose and _same_unit(quantity, request):
         return plausible_days(dispensed * fills / (dose * per_day), "course"), "quantity"
-    return None, None
+    stated = longest_stated_days(order_texts(request))  # a sig that says it only in words: "q6h prn x10d"
+    return (plausible_days(stated, "course"), "text") if stated else (None, None)
+
+
+def order_texts(request: Any) -> list[Any]:
+    """The free text of a MedicationRequest where a sig states its course: the medication text (order entry
+    often writes the whole sig there), dosage text and instructions, notes."""
+    concept = request.medicationCodeableConcept
+    texts: list[Any] = [concept.text if concept is not None else None]
+    for dosage in request.dosageInstruction or []:
+        texts += [dosage.text, dosage.patientInstruction]
+    return texts + [note.text for note in request.note or []]
 
 
 def _dosage_line_days(request: Any) -> tuple[float | None, str] | None:

@@ -168,7 +168,7 @@ def _strength(observation: Observation, raw: dict[str, Any], when: date, element
     units = {(quantity.code or "").strip().lower(), (quantity.unit or "").strip().lower()} if quantity else set()
     value = _number(element)
     text = element.valueString if isinstance(element.valueString, str) else ""
-    if value is None:
+    if value is None or is_other_site(raw):  # quadriceps or hip abductor symmetry is not hamstring strength
         return None
     if units & RATIO_UNITS and not units & PERCENT_UNITS:
         if value > MAX_SYMMETRY_RATIO:

@@ -288,7 +288,9 @@ def _set_course_length(resource: dict[str, Any], request: Any, days: int) -> boo
                         if isinstance(d.get("timing"), dict) and isinstance(d["timing"].get("repeat"), dict)), None)
     per_day = administrations_per_day(request) or 0.0
     dose = dose_per_administration(request) or 0.0
-    if form == "boundsDuration":
+    if form == "text":
+        pass  # the course is stated only in words: set_course_days rewrites them
+    elif form == "boundsDuration":
         repeat["boundsDuration"] = _days(days)
     elif form == "boundsRange":
         return _set_range_high(repeat["boundsRange"], request, days)

@@ -15,6 +15,7 @@ from fhir_mappings.analgesics import analgesic_order
 from fhir_mappings.indications import conditions_by_ref
 from fhir_mappings.order_text import is_physical_therapy, names
 from fhir_mappings.parse import parse
+from fhir_mappings.stated_durations import longest_stated_days
 from fhir_mappings.therapy_stops import stop_reason, stopped_for_pain, stops_therapy
 from fhir_mappings.timeutil import duration_days, period_days, range_days, to_date
 
@@ -95,7 +96,16 @@ def rest_period(request: Any) -> tuple[date | None, float | None]:
     quantity = getattr(request, "quantityQuantity", None)
     planned = duration_days(quantity) if quantity is not None else None
     start = to_date(getattr(request, "occurrenceDateTime", None) or getattr(request, "authoredOn", None))
+    if not planned:  # an order that states its length only in words: "NWB R LE x 10d", "bed rest for 2 weeks"
+        planned = longest_stated_days(_rest_texts(request))
     return start, planned * 24.0 if planned else None
+
+
+def _rest_texts(request: Any) -> list[Any]:
+    concept = getattr(request, "code", None) or getattr(request, "codeCodeableConcept", None)
+    texts = [getattr(concept, "text", None), getattr(request, "patientInstruction", None)]
+    texts += [d.text for d in getattr(request, "orderDetail", None) or []]
+    return texts + [n.text for n in getattr(request, "note", None) or []]
 
 
 def _therapy_stops(drafts: list[dict[str, Any]]) -> Iterable[TherapyStop]:

@@ -11,7 +11,7 @@ touched: the caller reports it to the clinician as a field to change by hand.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 # Unit words as clinicians and order-entry systems abbreviate them, in days.
@@ -25,6 +25,18 @@ _NUMBER = r"\d+(?:\.\d+)?|" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=Tru
 DURATION = re.compile(rf"(?:(?<=[x×])|(?<![\w.]))(?P<n>{_NUMBER})\s*-?\s*(?P<unit>{_UNIT})\b", re.IGNORECASE)
 # A duration in a form not read here: a range ("10-14 days") or a number word beyond the list.
 UNREAD_RANGE = re.compile(rf"\d+\s*(?:-|to)\s*\d+\s*(?:{_UNIT})\b", re.IGNORECASE)
+
+
+# A dosing or care interval ("every 8 hours", "q6h", "20 min per hour"), not how long the order runs.
+INTERVAL_BEFORE = re.compile(r"(?:\bevery|\beach|\bper|\bq|/)\s*$", re.IGNORECASE)
+
+
+def longest_stated_days(texts: Iterable[Any]) -> float | None:
+    """The longest duration the texts state ("x10d", "for 2 weeks", "Bed rest x 10 days"), dosing intervals
+    aside: how long an order runs when it says so only in words. None when no text states one."""
+    found = [stated_days(m) for text in texts if isinstance(text, str) for m in DURATION.finditer(text)
+             if not INTERVAL_BEFORE.search(text[:m.start()])]
+    return max(found, default=None)
 
 
 def stated_days(match: re.Match[str]) -> float:
@@ -58,6 +70,10 @@ def _range_days(text: str) -> float:
 
 def text_fields(resource: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any], str]]:
     """(name, holder, key) of each free-text member an order states its duration in."""
+    for member in ("medicationCodeableConcept", "code"):  # order entry often writes the sig in the name
+        concept = resource.get(member)
+        if isinstance(concept, dict) and isinstance(concept.get("text"), str):
+            yield f"{member}.text", concept, "text"
     for i, dosage in enumerate(resource.get("dosageInstruction") or []):
         if isinstance(dosage, dict):
             for key in ("text", "patientInstruction"):
