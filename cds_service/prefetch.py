@@ -183,7 +183,7 @@ class PrefetchResolver:
             else:
                 resolution.values[key] = future.result()
         for key in sorted(failed.keys() & self.optional):
-            log.info("optional prefetch key %s read as no data: %s", key, failed.pop(key))
+            log.debug("optional prefetch key %s read as no data: %s", key, failed.pop(key))
             resolution.values[key] = None
         if failed:
             keys_by_reason: dict[str, list[str]] = {}  # one reason, said once for all its keys

@@ -75,8 +75,9 @@ class ConceptSet:
         _ = self._text_concept
         return self
 
-    @property
+    @cached_property
     def _text_concept(self) -> TextConcept | None:
+        """Kept on the set itself: looking it up by its patterns hashed thousands of phrases on every text."""
         return _text_concept(self.id, self.text_patterns, self.counted_in_text)
 
     def has_text(self, text: str | None) -> bool:
