@@ -184,7 +184,7 @@ def data_for(hook: str, patient_id: str, draft_orders: Sequence[dict[str, Any]] 
     under_review = tuple(r for r in drafts if ref_of(r) in selections) if hook == "order-select" and selections \
         else drafts
     return HookData(patient_id=patient_id, draft_orders=drafts, under_review=under_review,
-                    judges_record=hook == "patient-view", prefetch=dict(prefetch or {}), hook=hook)
+                    judges_record=hook == "patient-view", prefetch={} if prefetch is None else prefetch, hook=hook)
 
 
 def describe(exc: ValidationError, prefix: str = "") -> str:

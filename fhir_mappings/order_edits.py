@@ -92,8 +92,8 @@ def compose(resource: dict[str, Any], request: Any, fixes: Sequence[Fix], own: F
     ever move a value toward the guideline (a program never shortened, sessions never fewer, details
     added once), so the result is the same whichever of the fixes' suggestions the clinician accepts."""
     for fix in fixes:
-        before = json_copy(resource)
-        current = request if fix is fixes[0] else parse(json_copy(resource), subject_ref)
+        before = json_copy(resource)  # kept to undo this fix; validation reads it and never changes it
+        current = request if fix is fixes[0] else parse(before, subject_ref)
         for change, value in fix.change.items():
             editor = EDITORS.get(change)
             if current is None or editor is None or not editor(resource, current, value):

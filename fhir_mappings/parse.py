@@ -170,10 +170,14 @@ def parse(data: dict[str, Any], subject_ref: str | None = None) -> BaseModel | N
 
 
 def unreadable_reason(data: dict[str, Any], subject_ref: str | None = None) -> str | None:
-    """Why a resource of a type the service reads cannot be read; None when it can (or is of another type)."""
+    """Why a resource of a type the service reads cannot be read; None when it can (or is of another type).
+    One the call's report already holds is not parsed (and logged) a second time."""
+    report = _report.get()
+    known = report.skipped.get(ref_text(data)) if report is not None else None
+    if known is not None:
+        return known.reason
     if parse(data, subject_ref) is not None or str(data.get("resourceType")) not in MODELS:
         return None
-    report = _report.get()
     known = report.skipped.get(ref_text(data)) if report is not None else None
     return known.reason if known else "not a readable FHIR R4 resource"
 

@@ -34,10 +34,10 @@ def sekmet_command() -> str | None:
 
 @contextmanager
 def running(command: list[str], ready_url: str, log_path: Path, env: dict[str, str] | None = None,
-            timeout: float = 30.0) -> Iterator[subprocess.Popen[bytes]]:
+            timeout: float = 30.0, cwd: Path | None = None) -> Iterator[subprocess.Popen[bytes]]:
     """A server process, started and polled until `ready_url` answers 200; stopped afterwards."""
     log = log_path.open("wb")
-    process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=cwd)
     try:
         deadline = time.monotonic() + timeout
         while True:

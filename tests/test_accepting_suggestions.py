@@ -10,7 +10,6 @@ medicationRequests prefetch).
 from __future__ import annotations
 
 import copy
-import json
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -19,26 +18,10 @@ import pytest
 from flask.testing import FlaskClient
 
 from cds_service import create_app
+from tests.bundled import every_request
 
 ROOT = Path(__file__).resolve().parents[1]
-SERVICES = {"order-sign": "hamstring-rehab-order-sign", "order-select": "hamstring-rehab-order-select",
-            "patient-view": "hamstring-rehab-patient-view"}
-EXAMPLES_AS_OF = "2026-11-23"
-
-
-def cases() -> list[tuple[str, str, str, dict[str, Any]]]:
-    out = []
-    for path in sorted((ROOT / "examples").glob("*.json")):
-        body = json.loads(path.read_text())
-        out.append((f"examples/{path.stem}", EXAMPLES_AS_OF, SERVICES[body["hook"]], body))
-    for path in sorted((ROOT / "tests" / "fixtures" / "hooks").glob("*.json")):
-        scenario = json.loads(path.read_text())
-        if scenario["expected"].get("status", 200) == 200 and scenario["expected"].get("criteria"):
-            out.append((f"fixtures/{path.stem}", scenario["asOf"], scenario["service"], scenario["request"]))
-    return out
-
-
-CASES = cases()
+CASES = [(r.name, r.as_of, r.service, r.body) for r in every_request() if r.answers_with_cards]
 
 
 def answer(client: FlaskClient, service: str, body: dict[str, Any]) -> list[dict[str, Any]]:

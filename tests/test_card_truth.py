@@ -4,7 +4,6 @@ placeholder or empty value. Checked over every example and scenario fixture."""
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import date
 from pathlib import Path
@@ -14,27 +13,15 @@ import pytest
 
 from cards.config import CriterionConfig, Guideline
 from cds_service import create_app
+from tests.bundled import every_request
 
 ROOT = Path(__file__).resolve().parents[1]
-SERVICES = {"order-sign": "hamstring-rehab-order-sign", "order-select": "hamstring-rehab-order-select",
-            "patient-view": "hamstring-rehab-patient-view"}
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2})?)?")
 NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?")
 DOI = re.compile(r"\(https?://[^)]*\)|doi:\S+|<https?://[^>]*>")
 
 
-def cases() -> list[tuple[str, str, str, dict[str, Any]]]:
-    out = []
-    for path in sorted((ROOT / "examples").glob("*.json")):
-        body = json.loads(path.read_text())
-        out.append((f"examples/{path.stem}", "2026-11-23", SERVICES[body["hook"]], body))
-    for path in sorted((ROOT / "tests" / "fixtures" / "hooks").glob("*.json")):
-        scenario = json.loads(path.read_text())
-        out.append((f"fixtures/{path.stem}", scenario["asOf"], scenario["service"], scenario["request"]))
-    return out
-
-
-CASES = cases()
+CASES = [(r.name, r.as_of, r.service, r.body) for r in every_request()]
 
 
 def numbers(text: str) -> set[str]:

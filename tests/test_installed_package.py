@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import time
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -19,27 +18,13 @@ import pytest
 import requests
 
 from cds_service import create_app
+from cds_service.cli import HOOK_SERVICES
 from cds_service.state import today_utc
-from tests.fhir_server import free_port
+from tests.bundled import EXAMPLES, FIXTURES, every_request
+from tests.fhir_server import free_port, running
 from tests.installed import ROOT, Installed, installed
 
-EXAMPLES = sorted((ROOT / "examples").glob("*.json"))
-FIXTURES = sorted((ROOT / "tests" / "fixtures" / "hooks").glob("*.json"))
 BASE_URL = "https://cds.example.org"  # cards link to {base}/criteria: the same base on both sides
-SERVICES = {"order-sign": "hamstring-rehab-order-sign", "order-select": "hamstring-rehab-order-select",
-            "patient-view": "hamstring-rehab-patient-view"}
-
-
-def calls() -> list[tuple[str, str, dict[str, Any]]]:
-    """(name, service id, request body) for every example and every scenario fixture."""
-    out = []
-    for path in EXAMPLES:
-        body = json.loads(path.read_text())
-        out.append((f"examples/{path.name}", SERVICES[body["hook"]], body))
-    for path in FIXTURES:
-        scenario = json.loads(path.read_text())
-        out.append((f"fixtures/{path.name}", scenario["service"], scenario["request"]))
-    return out
 
 
 def without_uuids(value: Any) -> Any:
@@ -70,25 +55,9 @@ def served(package: Installed, tmp_path_factory: pytest.TempPathFactory) -> Iter
     log_path = tmp_path_factory.mktemp("serve") / "serve.log"
     env = package.environ(CDS_AUTH_REQUIRED="false", CDS_INSTANCE_PATH=str(log_path.parent / "instance"),
                           CDS_PUBLIC_BASE_URL=BASE_URL)
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(package.cli("serve", "--port", str(port), "--workers", "1", "--threads", "2"),
-                                   cwd=package.cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
-        url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    if requests.get(f"{url}/healthz", timeout=1).status_code == 200:
-                        break
-                except requests.RequestException:
-                    pass
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"the installed service did not start: {log_path.read_text()[-3000:]}")
-                time.sleep(0.2)
-            yield url
-        finally:
-            process.terminate()
-            process.wait(20)
+    command = package.cli("serve", "--port", str(port), "--workers", "1", "--threads", "2")
+    with running(command, f"http://127.0.0.1:{port}/healthz", log_path, env, timeout=60, cwd=package.cwd):
+        yield f"http://127.0.0.1:{port}"
     assert "Traceback" not in log_path.read_text(), log_path.read_text()[-3000:]
 
 
@@ -97,7 +66,8 @@ def test_the_installed_service_answers_every_example_and_fixture_as_the_source_t
     source = create_app({"instance_path": tmp_path / "instance", "auth_required": False,
                          "public_base_url": BASE_URL}, today=today_utc).test_client()
     differences = []
-    for name, service, body in calls():
+    for bundled in every_request():
+        name, service, body = bundled.name, bundled.service, bundled.body
         answer = requests.post(f"{served}/cds-services/{service}", json=body, timeout=30)
         expected = source.post(f"/cds-services/{service}", json=body)
         assert answer.status_code < 500, f"{name}: HTTP {answer.status_code} {answer.text[:300]}"
@@ -121,7 +91,7 @@ def test_installed_evaluate_gives_the_expected_cards(package: Installed, path: P
     assert "Traceback" not in result.stderr, result.stderr[-3000:]
     source = create_app({"instance_path": tmp_path / "instance", "auth_required": False,
                          "public_base_url": BASE_URL}, today=lambda: date.fromisoformat(as_of)).test_client()
-    service = scenario["service"] if scenario else SERVICES[data["hook"]]
+    service = scenario["service"] if scenario else HOOK_SERVICES[data["hook"]]
     expected = source.post(f"/cds-services/{service}", json=scenario["request"] if scenario else data)
     assert result.returncode == (0 if expected.status_code == 200 else 1), result.stderr[-2000:]
     assert without_uuids(json.loads(result.stdout)) == without_uuids(expected.get_json())
