@@ -14,7 +14,7 @@ from cards.free_text import section as free_text_section
 HEADER = """# Criteria
 
 Generated from `cards/guideline.toml` by `python -m cards.catalogue`; do not edit by hand.
-Guideline: {title}, version {version} (config SHA-256 `{sha}`).
+Guideline: {title}, version {version} ({status}, next review {next_review}; config SHA-256 `{sha}`).
 
 Every card carries its criterion id in `source.topic.code` (system `{system}`). Patients outside the
 population get no cards: it is age {min_age}-{max_age} with a current hamstring condition (an active one, an
@@ -39,6 +39,7 @@ def _cell(text: str) -> str:
 def render(guideline: Guideline) -> str:
     meta, population = guideline.meta, guideline.file.population
     out = [HEADER.format(title=meta.title, version=meta.version, sha=guideline.sha256[:12], system=meta.topic_system,
+                         status=guideline.lifecycle.status, next_review=guideline.lifecycle.next_review_date,
                          min_age=population.min_age_years, max_age=population.max_age_years,
                          encounter_days=population.encounter_diagnosis_days)]
     for cid, cfg in guideline.file.criteria.items():

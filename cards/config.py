@@ -19,6 +19,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
+from cards.lifecycle import Lifecycle
 from cards.rules import ALL_CRITERIA
 from cards.rules.base import Thresholds
 
@@ -47,6 +48,8 @@ class GuidelineMeta(Strict):
     source_label: CardText
     topic_system: CardText
     source_url: CardText | None = None
+    # The guideline's canonical URL (PlanDefinition.url); stays the same across deployments and versions.
+    canonical_url: CardText | None = None
     # Added to the description of an update that also carries other cards' edits to the same order.
     carries_other_edits: CardText | None = None
     # Added when an edit could not bring some fields of the order in line ({fields}: their FHIR paths).
@@ -128,6 +131,7 @@ class TerminologyConfig(Strict):
 
 class GuidelineFile(Strict):
     guideline: GuidelineMeta
+    lifecycle: Lifecycle
     population: Population
     override_reasons: OverrideReasons
     evidence: dict[str, Evidence] = {}
@@ -142,6 +146,11 @@ class Guideline:
     file: GuidelineFile
     thresholds: dict[str, Thresholds]
     sha256: str
+    path: Path = DEFAULT_GUIDELINE_FILE
+
+    @property
+    def lifecycle(self) -> Lifecycle:
+        return self.file.lifecycle
 
     @property
     def meta(self) -> GuidelineMeta:
@@ -170,7 +179,7 @@ def load_guideline(path: Path | str | None = None) -> Guideline:
     except ValidationError as exc:
         raise GuidelineConfigError(f"{path}: invalid guideline config:\n{exc}") from exc
     thresholds = _validate(parsed, path)
-    return Guideline(file=parsed, thresholds=thresholds, sha256=hashlib.sha256(raw).hexdigest())
+    return Guideline(file=parsed, thresholds=thresholds, sha256=hashlib.sha256(raw).hexdigest(), path=path)
 
 
 def _validate(parsed: GuidelineFile, path: Path) -> dict[str, Thresholds]:

@@ -72,12 +72,15 @@ def run_serve(args: argparse.Namespace) -> int:
 
 
 def check_start_up(settings: Settings) -> None:
-    """The guideline configuration and every reference data file load and validate (raises naming the file)."""
+    """The guideline configuration and every reference data file load and validate, and the guideline is not
+    retired (raises naming the file)."""
     from cards.config import load_guideline
+    from cards.lifecycle import refuse_retired
     from fhir_mappings.reference_data import check_reference_data
 
     check_reference_data()
-    load_guideline(settings.guideline_file)
+    guideline = load_guideline(settings.guideline_file)
+    refuse_retired(guideline.lifecycle, guideline.meta.version, guideline.path)
 
 
 def run_dev_keys(args: argparse.Namespace) -> int:

@@ -5,6 +5,7 @@ Used by the Flask app factory and by the CLI, so `evaluate` runs exactly what th
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -14,6 +15,7 @@ from importlib.metadata import version
 from typing import Any
 
 from cards.config import Guideline, load_guideline
+from cards.lifecycle import lifecycle_warnings, refuse_retired
 from cds_service.audit.pseudonym import Pseudonymizer, pseudonymizer
 from cds_service.audit.recorder import AuditTrail
 from cds_service.fhir_client import FhirClient
@@ -68,6 +70,9 @@ def build_state(settings: Settings, today: Callable[[], date] = today_utc) -> Se
     """Raises (naming the file) when the guideline configuration or any reference data is missing or invalid."""
     check_reference_data()
     guideline = load_guideline(settings.guideline_file)
+    refuse_retired(guideline.lifecycle, guideline.meta.version, guideline.path)
+    for warning in lifecycle_warnings(guideline.lifecycle, today()):
+        logging.getLogger(__name__).warning("GUIDELINE %s: %s", guideline.path, warning)
     configure_site_codes(guideline.file.terminology.site_codes)  # before the templates, which list them
     templates = prefetch_templates()
     client = FhirClient(settings.fhir_server_allowlist, allow_http_loopback=settings.fhir_allow_http_loopback)

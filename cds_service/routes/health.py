@@ -1,5 +1,5 @@
-"""GET /healthz (the process answers) and GET /readyz (config loaded, store reachable; the firing-rate
-monitor's flags as details, which never make the service unready)."""
+"""GET /healthz (the process answers) and GET /readyz (config loaded, store reachable; the guideline's lifecycle
+warnings and the firing-rate monitor's flags as details, which never make the service unready)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app
 
+from cards.lifecycle import lifecycle_warnings
 from cds_service.audit import monitor
 from cds_service.audit.records import now_utc
 from cds_service.auth.web import require_caller
@@ -28,11 +29,16 @@ def readyz() -> Response:
     current = state()
     audit = current.store.status()
     store_ok = audit["database"] == "ok"
-    meta = current.guideline.meta
+    meta, lifecycle = current.guideline.meta, current.guideline.lifecycle
+    guideline: dict[str, Any] = {
+        "id": meta.id, "version": meta.version, "sha256": current.guideline.sha256, "status": lifecycle.status,
+        "nextReviewDate": lifecycle.next_review_date.isoformat()}
+    if warnings := lifecycle_warnings(lifecycle, current.today()):  # news for the quality team, never unready
+        guideline["warnings"] = warnings
     body = {
         # Without the database the service still answers (records wait in the spool): degraded, not down.
         "status": "ready" if audit["state"] == "ok" else "degraded",
-        "guideline": {"id": meta.id, "version": meta.version, "sha256": current.guideline.sha256},
+        "guideline": guideline,
         "store": "ok" if store_ok else "unreachable",
         "audit": audit,
         "authentication": "required" if current.settings.auth_required else "off (development only)",
