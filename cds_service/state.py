@@ -16,6 +16,7 @@ from typing import Any
 
 from cards.config import Guideline, load_guideline
 from cards.lifecycle import lifecycle_warnings, refuse_retired
+from cds_service.audit.outcome import AuditPolicy
 from cds_service.audit.pseudonym import Pseudonymizer, pseudonymizer
 from cds_service.audit.recorder import AuditTrail
 from cds_service.fhir_client import FhirClient
@@ -64,6 +65,12 @@ class ServiceState:
                 if self._pseudonymizer is None:
                     self._pseudonymizer = pseudonymizer(self.settings)
         return self._pseudonymizer
+
+    @property
+    def audit_policy(self) -> AuditPolicy:
+        """What the audit trail keeps of each call, as the settings say."""
+        return AuditPolicy(self.guideline, self.pseudonymize, self.settings.audit_store_patient_reference,
+                           self.settings.audit_capture_requests)
 
 
 def build_state(settings: Settings, today: Callable[[], date] = today_utc) -> ServiceState:

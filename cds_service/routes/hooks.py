@@ -6,7 +6,7 @@ import time
 
 from flask import Blueprint, Response, g, request
 
-from cds_service.audit.records import call_record
+from cds_service.audit.outcome import CallContext, call_record
 from cds_service.auth.web import require_caller
 from cds_service.errors import json_response
 from cds_service.routes import base_url, json_body, state
@@ -36,10 +36,8 @@ def audit(response: Response) -> Response:
     outcome = g.pop("hook_outcome", None)
     started = g.get("started")
     latency_ms = (time.perf_counter() - started) * 1000 if started else outcome.latency_ms if outcome else 0.0
-    current.store.record_call(call_record(
-        outcome, service_id=request.view_args.get("service_id", ""), status=response.status_code,
-        body=outcome.body if outcome else response.get_json(silent=True), latency_ms=latency_ms,
-        guideline=current.guideline, pseudonymize=current.pseudonymize,
-        keep_patient_ref=current.settings.audit_store_patient_reference,
-        capture=current.settings.audit_capture_requests, caller=g.get("caller")))
+    call = CallContext(service_id=request.view_args.get("service_id", ""), status=response.status_code,
+                       latency_ms=latency_ms, policy=current.audit_policy, caller=g.get("caller"),
+                       answer=None if outcome else response.get_json(silent=True))
+    current.store.record_call(call_record(outcome, call))
     return response
