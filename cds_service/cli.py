@@ -1,5 +1,5 @@
 """The `hamstring-cds` command: serve, evaluate, services, dev-keys, dev-token, db, audit, replay,
-review-password, sandbox."""
+review-password, sandbox, guideline."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from typing import Any
 import orjson
 
 from cds_service.audit.commands import register
+from cds_service.guideline_commands import register as register_guideline
 from cds_service.sandbox_commands import register as register_sandbox
 from cds_service.settings import Settings
 
@@ -40,6 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("services", help="print the discovery document")
     audit_commands = register(commands)  # db, audit, replay, review-password
     sandbox_commands = register_sandbox(commands)  # sandbox load | call
+    guideline_commands = register_guideline(commands)  # guideline export
 
     dev_keys = commands.add_parser("dev-keys", help="create a local development JWT issuer (key pair, JWKS, config)")
     dev_keys.add_argument("--dir", type=Path, default=Path("instance/dev-issuer"), help="where to write it")
@@ -55,7 +57,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return {"serve": run_serve, "evaluate": run_evaluate, "services": run_services, "dev-keys": run_dev_keys,
-                "dev-token": run_dev_token, **audit_commands, **sandbox_commands}[args.command](args)
+                "dev-token": run_dev_token, **audit_commands, **sandbox_commands,
+                **guideline_commands}[args.command](args)
     except Exception as exc:  # start-up errors (bad settings or guideline config) read as one line
         print(f"hamstring-cds: {exc}", file=sys.stderr)
         return 2

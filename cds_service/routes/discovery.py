@@ -1,4 +1,5 @@
-"""GET /cds-services (discovery) and GET /criteria (the guideline criteria cards link to)."""
+"""GET /cds-services (discovery), GET /criteria (the guideline criteria cards link to) and
+GET /guideline/PlanDefinition (the guideline in force as a FHIR R4 PlanDefinition)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from flask import Blueprint, Response
 
 from cds_service.auth.web import require_caller
 from cds_service.errors import json_response
+from cds_service.plandefinition import plan_definition
 from cds_service.routes import state
 
 bp = Blueprint("discovery", __name__)
@@ -35,3 +37,10 @@ def criteria() -> Response:
     meta = guideline.meta
     return json_response({"guideline": {"id": meta.id, "version": meta.version, "title": meta.title,
                                         "sha256": guideline.sha256}, "criteria": listing})
+
+
+@bp.get("/guideline/PlanDefinition")
+def guideline_plan_definition() -> Response:
+    response = json_response(plan_definition(state().guideline))
+    response.mimetype = "application/fhir+json"
+    return response
