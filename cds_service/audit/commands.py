@@ -1,4 +1,4 @@
-"""Command-line side of the audit trail: `db upgrade`, `audit export|prune|flush|report|monitor|rollup`,
+"""Command-line side of the audit trail: `db upgrade`, `audit export|prune|flush|report|monitor|rollup|pilot-report`,
 `replay`, `review-password`. Registered on the `hamstring-cds` parser by cds_service/cli.py."""
 
 from __future__ import annotations
@@ -45,6 +45,12 @@ def register(commands: argparse._SubParsersAction) -> dict[str, Handler]:  # typ
     monitor = actions.add_parser("monitor", help="flag criteria whose firing rate stopped, dropped or spiked, that "
                                                  "fail or skip resources; exit 1 when any is flagged")
     monitor.add_argument("--json", action="store_true", help="print the result as JSON")
+    pilot = actions.add_parser("pilot-report", help="how often each silent (pilot) criterion would have fired, for "
+                                                     "how many patients, alongside which active cards")
+    pilot.add_argument("--since", type=date.fromisoformat, required=True, help="first day YYYY-MM-DD (UTC)")
+    pilot.add_argument("--until", type=date.fromisoformat, help="last day, inclusive (default: today)")
+    pilot.add_argument("--format", choices=["text", "json", "csv"], default="text")
+    pilot.add_argument("--output", type=Path, help="file to write (default: standard output)")
     rollup = actions.add_parser("rollup", help="the daily rollups the review pages read")
     rollup.add_argument("--rebuild", action="store_true", required=True,
                         help="recount them from the stored calls, cards and feedback")
@@ -86,6 +92,8 @@ def run_audit(args: argparse.Namespace) -> int:
     try:
         if args.audit_command == "export":
             return _export(trail, args)
+        if args.audit_command == "pilot-report":
+            return _pilot_report(trail, settings, args)
         if args.audit_command in ("report", "monitor", "rollup"):
             from cds_service.audit.review_commands import run
 
@@ -116,6 +124,23 @@ def _export(trail, args: argparse.Namespace) -> int:  # type: ignore[no-untyped-
     else:
         count = export_calls(trail.repository.engine, since, until, args.format, sys.stdout)
     print(f"exported {count} calls", file=sys.stderr)
+    return 0
+
+
+def _pilot_report(trail, settings: Settings, args: argparse.Namespace) -> int:  # type: ignore[no-untyped-def]
+    from cards.config import load_guideline
+    from cds_service.audit.pilot import pilot_report, write_pilot_report
+
+    criteria = load_guideline(settings.guideline_file).file.criteria
+    until = args.until or now_utc().date()
+    with trail.repository.engine.connect() as db:
+        data = pilot_report(db, args.since, until, {cid: cfg.title for cid, cfg in criteria.items()},
+                            {cid for cid, cfg in criteria.items() if cfg.silent})
+    if args.output:
+        with args.output.open("w", newline="") as out:
+            write_pilot_report(data, args.format, out)
+    else:
+        write_pilot_report(data, args.format, sys.stdout)
     return 0
 
 
