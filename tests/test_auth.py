@@ -115,8 +115,9 @@ def test_with_sqlite_the_jtis_live_in_their_own_file_and_never_wait_for_the_audi
     import sqlite3
     import threading
 
-    from cds_service.audit.recorder import AuditTrail, replay_file_beside
+    from cds_service.audit.recorder import AuditTrail
     from cds_service.audit.spool import Spool
+    from cds_service.audit.token_replay import replay_file_beside
 
     database = tmp_path / "cds.sqlite3"
     assert replay_file_beside(f"sqlite:///{database}") == tmp_path / "cds-replay.sqlite3"

@@ -154,7 +154,7 @@ class AuditRepository:
 
     def remember_jti(self, iss: str, jti: str, expires_at: float) -> bool:
         """The jti replay guard (cds_service.auth.replay.ReplayGuard): False when seen and still live.
-        Used for PostgreSQL (a SQLite audit store keeps jtis in a file of their own: AuditTrail.remember).
+        Used for PostgreSQL (a SQLite audit store keeps jtis in a file of their own: audit/token_replay.py).
         One statement in the driver's SQL on every authenticated call (SQLAlchemy's compiled upsert cost
         more than the database's work); RETURNING because rowcount is -1 for this upsert through psycopg."""
         now = time.time()

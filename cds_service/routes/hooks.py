@@ -29,7 +29,7 @@ def call_service(service_id: str) -> Response:
 @bp.after_request
 def audit(response: Response) -> Response:
     """Every hook call is recorded, refused ones too: in the audit journal before the answer leaves,
-    committed by the writer thread right after (cds_service/audit/recorder.py)."""
+    committed by the writer thread right after (cds_service/audit/writer.py)."""
     if request.method != "POST" or not request.view_args:
         return response
     current = state()

@@ -107,7 +107,7 @@ def test_spooled_calls_make_earlier_feedback_known(make_app: Callable[..., Flask
     card = client.post(SIGN, json=violating()).get_json()["cards"][0]
     assert store.flush() and store.spool.has_pending()  # the writer found the database down: spooled
     outage.restore()
-    store._down_until = 0.0  # the next write tries the database at once
+    store.database.answered()  # the next write tries the database at once
     item = {"card": card["uuid"], "outcome": "overridden", "outcomeTimestamp": "2026-11-23T10:07:00Z"}
     assert client.post(f"{SIGN}/feedback", json={"feedback": [item]}).get_json()["stored"] == 1
     repository = store.repository
