@@ -2,8 +2,8 @@
 
 Start-up fails, naming the problem, when a criterion has no logic, logic has no config, a threshold
 is missing or unknown, an evidence or override-reason key is undefined, a local override reason has no
-standard (HL7 non-adherence reason) code, a text a card shows is blank, or a summary would render to 140
-characters or more.
+standard (HL7 non-adherence reason) code, a text a card shows is blank, a summary would render to 140
+characters or more, or the [lifecycle] table is missing or inconsistent (cards/lifecycle.py).
 """
 
 from __future__ import annotations

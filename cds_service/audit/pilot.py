@@ -14,6 +14,7 @@ import csv
 from datetime import date
 from typing import Any, TextIO
 
+import orjson
 from sqlalchemy import Connection, and_, case, distinct, func, select
 
 from cds_service.audit.analytics import per_100
@@ -79,8 +80,6 @@ def _versions(db: Connection, in_range: list[Any]) -> dict[str, list[str]]:
 
 def write_pilot_report(data: dict[str, Any], fmt: str, out: TextIO) -> None:
     if fmt == "json":
-        import orjson
-
         out.write(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode() + "\n")
     elif fmt == "csv":
         writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, extrasaction="ignore")
