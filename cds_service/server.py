@@ -9,6 +9,7 @@ headers are bounded. A TLS-terminating proxy in front still does the rest (docs/
 from __future__ import annotations
 
 import gc
+import select
 import socket
 import struct
 from collections.abc import Callable
@@ -28,6 +29,25 @@ class GuardedThreadWorker(ThreadWorker):  # type: ignore[misc]
     def enqueue_req(self, conn: Any) -> None:
         stall_timeout(conn.sock, self.client_timeout_seconds)
         super().enqueue_req(conn)
+
+    def set_accept_enabled(self, enabled: bool) -> None:
+        super().set_accept_enabled(enabled)
+        if not enabled and not self.alive:  # SIGTERM: stop listening now, not when the worker exits
+            self.close_listeners()
+
+    def close_listeners(self) -> None:
+        """Take what already waits in the listen queue, then close the listening sockets.
+
+        gunicorn stops polling its listeners on SIGTERM but keeps them open while in-flight calls finish;
+        the kernel meanwhile completes new connections into the queue, and the worker's exit resets them: a
+        client saw a call fail that no worker ever read. Closed, the port refuses new connections (the
+        arbiter closed its copy first), which a client or load balancer retries elsewhere safely."""
+        for listener in self.sockets:
+            for _ in range(self.worker_connections):
+                if not select.select([listener], [], [], 0)[0]:
+                    break
+                self.accept(listener)  # another worker may have taken it: accept ignores EAGAIN
+            listener.close()
 
 
 def stall_timeout(sock: socket.socket, seconds: float) -> None:

@@ -24,6 +24,7 @@ from cds_service.audit.rollup import CardInfo, Tally, card_info, dims_of, reason
 
 PURGE_EVERY_SECONDS = 60.0
 CHUNK = 500  # records per statement group (SQLite allows 999 parameters per IN list in old builds)
+FEEDBACK_JOIN_LOCK_KEY = 0x68616D66  # pg_advisory_xact_lock key: early feedback and call batches take turns
 
 
 class AuditRepository:
@@ -49,6 +50,8 @@ class AuditRepository:
         unique = list({r.record_id: r for r in records}.values())  # a spool may hold a line twice
         new = 0
         with self.engine.begin() as db:
+            if refresh_feedback:
+                self._feedback_join_lock(db, exclusive=False)
             for start in range(0, len(unique), CHUNK):
                 new += self._write_chunk(db, unique[start:start + CHUNK], refresh_feedback)
         return new
@@ -118,7 +121,10 @@ class AuditRepository:
         if not unique:
             return 0
         with self.engine.begin() as db:
-            known = self._cards_for_feedback(db, sorted({i.card_uuid for i in unique}))
+            uuids = sorted({i.card_uuid for i in unique})
+            known = self._cards_for_feedback(db, uuids)
+            if len(known) < len(uuids) and self._feedback_join_lock(db, exclusive=True):
+                known = self._cards_for_feedback(db, uuids)  # cards committed while the lock was awaited
             answered = db.execute(select(feedback.c.card_uuid, feedback.c.outcome)
                                   .where(feedback.c.card_uuid.in_(list(known)))).all() if known else []
             rows = [{**item.to_json(), "accepted_key": accepted_key(item.accepted_suggestions),
@@ -138,6 +144,18 @@ class AuditRepository:
                                    reason_of(item))
             tally.write(db)
             return len(stored)
+
+    def _feedback_join_lock(self, db: Connection, exclusive: bool) -> bool:
+        """PostgreSQL: feedback for cards not in the database yet (exclusive) and call batches that join
+        such feedback (shared) take turns, so neither misses the other's rows. Without it, feedback sent
+        to one instance while another committed the card's call was stored as for an unknown card, for
+        good (each transaction saw the database without the other's uncommitted rows). SQLite commits
+        one writer at a time already."""
+        if self._dialect is not postgresql:
+            return False
+        db.exec_driver_sql(f"SELECT pg_advisory_xact_lock{'' if exclusive else '_shared'}(%s)",
+                           (FEEDBACK_JOIN_LOCK_KEY,))
+        return True
 
     def _cards_for_feedback(self, db: Connection, uuids: list[str]) -> dict[str, CardInfo]:
         """The cards the items answer, with where their feedback counts; on PostgreSQL locked for the
