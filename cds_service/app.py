@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import Flask
 
+from cds_service import metrics, tracing
 from cds_service.auth.registry import build_authenticator
 from cds_service.cors import install_cors
 from cds_service.errors import register_error_handlers
@@ -37,6 +38,9 @@ def create_app(overrides: dict[str, Any] | None = None, today: Callable[[], date
         log.warning("CDS_FHIR_SERVER_ALLOWLIST is empty: the service will use prefetch only and never "
                     "contact a FHIR server")
     install_request_log(app)
+    tracing.configure()  # off unless the OTEL_* variables ask for traces
+    tracing.install(app)
+    metrics.install(app, state.metrics, settings)
     install_cors(app, settings.cors_allowed_origins)
     for blueprint in (discovery.bp, hooks.bp, feedback.bp, health.bp, review.bp):
         app.register_blueprint(blueprint)

@@ -66,11 +66,13 @@ def main(argv: list[str] | None = None) -> int:
 
 def run_serve(args: argparse.Namespace) -> int:
     from cds_service.audit.commands import migrate_before_serving
-    from cds_service.server import serve
+    from cds_service.server import metrics_folder, serve
 
-    check_start_up(Settings())  # refuse to start, naming the file, before any worker boots
+    settings = Settings()
+    check_start_up(settings)  # refuse to start, naming the file, before any worker boots
     migrate_before_serving()
-    serve(args.host, args.port, args.workers, args.threads, client_timeout=args.client_timeout)
+    serve(args.host, args.port, args.workers, args.threads, client_timeout=args.client_timeout,
+          metrics_folder=metrics_folder(settings))
     return 0
 
 

@@ -21,6 +21,7 @@ import orjson
 from flask import Flask, Response, g, has_request_context, request
 
 from cards.ids import new_hex_id
+from cds_service import tracing
 
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 JWT_SHAPE = re.compile(r"eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
@@ -56,6 +57,10 @@ class RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if has_request_context() and "request_id" in g and not hasattr(record, "request_id"):
             record.request_id = g.request_id
+        if tracing.enabled() and not hasattr(record, "trace_id"):
+            trace_id = tracing.trace_id()
+            if trace_id:
+                record.trace_id = trace_id
         return True
 
 

@@ -23,10 +23,14 @@ from cds_service.jsonutil import without_empty
 from cds_service.prefetch import PrefetchResolver, Resolution
 from cds_service.schemas import CONTEXT_MODELS, HookRequest, PatientViewContext
 from cds_service.services import SERVICES, Service
+from cds_service.tracing import traced
 from fhir_mappings.facts import HookData, build_facts, ref_of
 from fhir_mappings.order_edits import build_action
 from fhir_mappings.parse import SkippedResource, conformed, reading_report, resources_in
 
+# The facts and criteria stages are spans when tracing is on (cds_service/tracing.py), plain calls when off.
+build_facts = traced("facts")(build_facts)
+evaluate = traced("criteria")(evaluate)
 
 @dataclass
 class HookOutcome:
@@ -88,6 +92,7 @@ class Pipeline:
         outcome.latency_ms = (time.perf_counter() - started) * 1000
         return outcome
 
+    @traced("prefetch")
     def resolve(self, request: HookRequest, context: PatientViewContext,
                 fhir_servers: frozenset[str] = frozenset()) -> Resolution:
         token = request.fhirAuthorization.access_token if request.fhirAuthorization else None
@@ -97,6 +102,7 @@ class Pipeline:
         return self.resolver.resolve(self.templates, values, request.prefetch, request.fhirServer, token or None,
                                      fhir_servers)
 
+    @traced("render")
     def cards(self, findings: list[Finding], edits: DraftEdits,
               source_url: str | None) -> list[tuple[Finding, dict[str, Any]]]:
         return [(f, render_card(f, self.guideline, edits.action, source_url)) for f in findings]
@@ -151,6 +157,7 @@ def identity_of(payload: Any) -> tuple[str | None, str | None]:
             hook if isinstance(hook, str) and hook else None)
 
 
+@traced("parse")
 def parse_request(payload: Any, service: Service) -> tuple[HookRequest, PatientViewContext]:
     if not isinstance(payload, dict):
         raise BadRequest("The request body must be a JSON object")

@@ -9,14 +9,18 @@ headers are bounded. A TLS-terminating proxy in front still does the rest (docs/
 from __future__ import annotations
 
 import gc
+import os
 import select
 import socket
 import struct
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
 from gunicorn.workers.gthread import ThreadWorker
+
+from cds_service.settings import Settings
 
 DEFAULT_CLIENT_TIMEOUT_SECONDS = 10.0
 
@@ -78,10 +82,35 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
         return app
 
 
+def metrics_folder(settings: Settings) -> Path | None:
+    """Where the workers write their metrics (PROMETHEUS_MULTIPROC_DIR), when CDS_METRICS_PORT is set: the
+    variable as given, else prometheus-<port> in the instance folder. Emptied first: an earlier run's
+    counts are not this one's. Set before prometheus_client is imported (the app factory checks)."""
+    if settings.metrics_port is None:
+        return None
+    given = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    folder = Path(given) if given else settings.instance_path / f"prometheus-{settings.metrics_port}"
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob("*.db"):
+        stale.unlink()
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder.resolve())
+    return folder
+
+
+def worker_exited(_arbiter: Any, worker: Any) -> None:
+    """gunicorn's child_exit: a dead worker's counts stay in the sum (its files are kept); only a live
+    gauge's file would go, and the service writes none (cds_service/metrics.py reads its gauges when scraped)."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
 def serve(host: str, port: int, workers: int, threads: int, app_factory: Callable[[], Any] | None = None,
-          client_timeout: float = DEFAULT_CLIENT_TIMEOUT_SECONDS) -> None:
-    """Run gunicorn in the foreground; `app_factory` lets benchmarks serve another app the same way."""
+          client_timeout: float = DEFAULT_CLIENT_TIMEOUT_SECONDS, metrics_folder: Path | None = None) -> None:
+    """Run gunicorn in the foreground; `app_factory` lets benchmarks serve another app the same way.
+    `metrics_folder`: the workers' metric files (see `metrics_folder`)."""
     GuardedThreadWorker.client_timeout_seconds = client_timeout  # workers are forked after this
+    hooks = {"child_exit": worker_exited} if metrics_folder is not None else {}
     _Gunicorn({
         "bind": f"{host}:{port}",
         "workers": workers,
@@ -95,4 +124,5 @@ def serve(host: str, port: int, workers: int, threads: int, app_factory: Callabl
         "limit_request_field_size": 8190,
         "accesslog": None,
         "preload_app": True,
+        **hooks,
     }, app_factory).run()

@@ -48,6 +48,10 @@ class Settings(BaseSettings):
     max_json_depth: int = Field(default=100, ge=8, le=1000,
                                 description="Deepest JSON nesting accepted in a request body (400 above)")
     log_level: str = Field(default="INFO", description="Python log level")
+    metrics_port: int | None = Field(default=None, ge=1, le=65535,
+                                     description="Serve Prometheus metrics on this port of CDS_METRICS_HOST, apart "
+                                                 "from the service's port (docs/observability.md); none: no metrics")
+    metrics_host: str = Field(default="127.0.0.1", description="Address the metrics listener binds")
     database_migrate_on_start: bool = Field(
         default=True, description="Run the database migrations at `serve` and when the store is first opened")
     audit_pseudonym_secret: SecretStr | None = Field(

@@ -8,7 +8,6 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from importlib.metadata import version
@@ -20,12 +19,14 @@ from cds_service.audit.outcome import AuditPolicy
 from cds_service.audit.pseudonym import Pseudonymizer, pseudonymizer
 from cds_service.audit.recorder import AuditTrail
 from cds_service.fhir_client import FhirClient
+from cds_service.metrics import NullMetrics, build_metrics
 from cds_service.openapi import openapi_document
 from cds_service.pipeline import Pipeline
 from cds_service.prefetch import PrefetchResolver
 from cds_service.services import OPTIONAL_KEYS, SERVICES, prefetch_templates
 from cds_service.settings import Settings
 from cds_service.store import open_store
+from cds_service.tracing import PropagatingExecutor
 from fhir_mappings.reference_data import check_reference_data
 from fhir_mappings.terminology import configure_site_codes
 
@@ -42,6 +43,7 @@ class ServiceState:
     discovery: dict[str, Any]
     openapi: dict[str, Any]
     today: Callable[[], date]
+    metrics: NullMetrics = field(default_factory=NullMetrics)  # off unless CDS_METRICS_PORT is set
     _store: AuditTrail | None = None
     _pseudonymizer: Pseudonymizer | None = None
     # Made on first use by whichever request thread comes first: one at a time, so a worker's threads
@@ -82,11 +84,13 @@ def build_state(settings: Settings, today: Callable[[], date] = today_utc) -> Se
         logging.getLogger(__name__).warning("GUIDELINE %s: %s", guideline.path, warning)
     configure_site_codes(guideline.file.terminology.site_codes)  # before the templates, which list them
     templates = prefetch_templates()
-    client = FhirClient(settings.fhir_server_allowlist, allow_http_loopback=settings.fhir_allow_http_loopback)
-    executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="fhir-fetch")
+    metrics = build_metrics(settings)
+    client = FhirClient(settings.fhir_server_allowlist, allow_http_loopback=settings.fhir_allow_http_loopback,
+                        on_fetch=metrics.fhir_fetch if metrics.enabled else None)
+    executor = PropagatingExecutor(max_workers=8, thread_name_prefix="fhir-fetch")
     resolver = PrefetchResolver(client, executor, settings.fhir_time_budget_seconds, settings.fhir_max_pages,
                                 OPTIONAL_KEYS)
     discovery = {"services": [s.definition(templates) for s in SERVICES.values()]}
     openapi = openapi_document(version("hamstring-rehab-cds"), settings.auth_required, settings.auth.public_endpoints)
     return ServiceState(settings=settings, guideline=guideline, pipeline=Pipeline(guideline, resolver, templates),
-                        discovery=discovery, openapi=openapi, today=today)
+                        discovery=discovery, openapi=openapi, today=today, metrics=metrics)

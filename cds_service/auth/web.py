@@ -32,6 +32,7 @@ def require_caller(group: PublicEndpoint | None = None) -> Callable[[], None]:
                                                                         audience())
         except AuthFailed as exc:
             log.warning("authentication refused: %s", exc.reason, extra={"auth": exc.context})
+            current_app.extensions["cds"].metrics.auth_refused(exc.reason)
             raise Unauthorized() from None
 
     return check

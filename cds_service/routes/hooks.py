@@ -10,6 +10,7 @@ from cds_service.audit.outcome import CallContext, call_record
 from cds_service.auth.web import require_caller
 from cds_service.errors import json_response
 from cds_service.routes import base_url, json_body, state
+from cds_service.tracing import traced
 
 bp = Blueprint("hooks", __name__)
 bp.before_request(require_caller())
@@ -23,10 +24,12 @@ def call_service(service_id: str) -> Response:
     outcome = current.pipeline.run(service_id, payload, as_of=current.today(), source_url=f"{base_url()}/criteria",
                                    fhir_servers=caller.fhir_servers if caller else frozenset())
     g.hook_outcome = outcome
+    current.metrics.hook_answered(outcome)
     return json_response(outcome.body, outcome.status)
 
 
 @bp.after_request
+@traced("audit")
 def audit(response: Response) -> Response:
     """Every hook call is recorded, refused ones too: in the audit journal before the answer leaves,
     committed by the writer thread right after (cds_service/audit/writer.py)."""
