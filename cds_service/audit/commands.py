@@ -25,10 +25,13 @@ def register(commands: argparse._SubParsersAction) -> dict[str, Handler]:  # typ
 
     audit = commands.add_parser("audit", help="export, report on, monitor or prune the audit trail; replay its spool")
     actions = audit.add_subparsers(dest="audit_command", required=True)
-    export = actions.add_parser("export", help="calls, cards and feedback as CSV, JSON lines or FHIR AuditEvents")
+    export = actions.add_parser("export", help="calls, cards and feedback as CSV, JSON lines, FHIR AuditEvents or "
+                                               "FHIR GuidanceResponses")
     export.add_argument("--since", type=date.fromisoformat, required=True, help="first day YYYY-MM-DD (UTC)")
     export.add_argument("--until", type=date.fromisoformat, help="last day, inclusive (default: all)")
-    export.add_argument("--format", choices=["csv", "jsonl", "fhir"], default="jsonl")
+    export.add_argument("--format", choices=["csv", "jsonl", "fhir", "guidance-response"], default="jsonl")
+    export.add_argument("--base-url", help="the service's public URL, for the GuidanceResponses' moduleUri "
+                                           "(default: CDS_PUBLIC_BASE_URL)")
     export.add_argument("--output", type=Path, help="file to write (default: standard output)")
     prune = actions.add_parser("prune", help="delete records older than DAYS (captured requests per retention)")
     prune.add_argument("--older-than", type=int, required=True, metavar="DAYS")
@@ -91,7 +94,7 @@ def run_audit(args: argparse.Namespace) -> int:
     trail = _trail(settings)
     try:
         if args.audit_command == "export":
-            return _export(trail, args)
+            return _export(trail, args, args.base_url or settings.public_base_url)
         if args.audit_command == "pilot-report":
             return _pilot_report(trail, settings, args)
         if args.audit_command in ("report", "monitor", "rollup"):
@@ -112,7 +115,7 @@ def run_audit(args: argparse.Namespace) -> int:
         trail.close()
 
 
-def _export(trail, args: argparse.Namespace) -> int:  # type: ignore[no-untyped-def]
+def _export(trail, args: argparse.Namespace, base_url: str | None) -> int:  # type: ignore[no-untyped-def]
     from cds_service.audit.export import export_calls
     from cds_service.audit.queries import day_range
 
@@ -120,9 +123,9 @@ def _export(trail, args: argparse.Namespace) -> int:  # type: ignore[no-untyped-
     assert since is not None
     if args.output:
         with args.output.open("w", newline="") as out:
-            count = export_calls(trail.repository.engine, since, until, args.format, out)
+            count = export_calls(trail.repository.engine, since, until, args.format, out, base_url)
     else:
-        count = export_calls(trail.repository.engine, since, until, args.format, sys.stdout)
+        count = export_calls(trail.repository.engine, since, until, args.format, sys.stdout, base_url)
     print(f"exported {count} calls", file=sys.stderr)
     return 0
 

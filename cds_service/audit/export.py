@@ -1,23 +1,25 @@
 """`hamstring-cds audit export`: calls with their cards (observed values, thresholds) and feedback, as
 CSV (one row per card; a zero-card call is one row with empty card columns), JSON lines (one call per
-line) or FHIR R4 (a Bundle of AuditEvent resources, one per call). Streamed in id order, in chunks.
+line), FHIR R4 AuditEvents or FHIR R4 GuidanceResponses (cds_service/audit/guidance.py), each a Bundle with
+one resource per call. Streamed in id order, in chunks.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any, TextIO
 
 import orjson
 from sqlalchemy import Engine, select
 
+from cds_service.audit.guidance import guidance_response
 from cds_service.audit.models import calls, cards, feedback
 from cds_service.audit.queries import as_dict
 
-FORMATS = ("csv", "jsonl", "fhir")
+FORMATS = ("csv", "jsonl", "fhir", "guidance-response")
 CHUNK = 1000
 CSV_COLUMNS = ["call_id", "received_at", "service_id", "hook", "hook_instance", "status", "latency_ms",
                "patient_pseudonym", "user_ref", "jwt_iss", "guideline_version", "guideline_sha256", "card_uuid",
@@ -26,9 +28,15 @@ CSV_COLUMNS = ["call_id", "received_at", "service_id", "hook", "hook_instance", 
 SYSTEM = "urn:hamstring-rehab-cds"
 
 
-def export_calls(engine: Engine, since: datetime, until: datetime | None, fmt: str, out: TextIO) -> int:
-    writer = {"csv": _csv, "jsonl": _jsonl, "fhir": _fhir}[fmt]
-    return writer(iter_calls(engine, since, until), out)
+def export_calls(engine: Engine, since: datetime, until: datetime | None, fmt: str, out: TextIO,
+                 base_url: str | None = None) -> int:
+    """`base_url`: the service's public URL, for the GuidanceResponses' module and endpoint."""
+    rows = iter_calls(engine, since, until)
+    if fmt == "fhir":
+        return _bundle(rows, out, audit_event)
+    if fmt == "guidance-response":
+        return _bundle(rows, out, lambda call: guidance_response(call, base_url))
+    return {"csv": _csv, "jsonl": _jsonl}[fmt](rows, out)
 
 
 def iter_calls(engine: Engine, since: datetime, until: datetime | None) -> Iterator[dict[str, Any]]:
@@ -88,13 +96,13 @@ def _jsonl(rows: Iterator[dict[str, Any]], out: TextIO) -> int:
     return count
 
 
-def _fhir(rows: Iterator[dict[str, Any]], out: TextIO) -> int:
+def _bundle(rows: Iterator[dict[str, Any]], out: TextIO, resource: Callable[[dict[str, Any]], dict[str, Any]]) -> int:
     """Written as it streams: the Bundle's opening, the entries, then its close."""
     out.write('{"resourceType":"Bundle","type":"collection","entry":[')
     count = 0
     for call in rows:
         out.write(("," if count else "") + _json({"fullUrl": f"urn:uuid:{_uuid(call['record_id'])}",
-                                                   "resource": audit_event(call)}))
+                                                   "resource": resource(call)}))
         count += 1
     out.write("]}\n")
     return count
@@ -153,7 +161,8 @@ def _json(value: Any) -> str:
     return orjson.dumps(value, option=orjson.OPT_NAIVE_UTC | orjson.OPT_UTC_Z).decode()
 
 
-def export_text(engine: Engine, since: datetime, until: datetime | None, fmt: str) -> str:
+def export_text(engine: Engine, since: datetime, until: datetime | None, fmt: str,
+                base_url: str | None = None) -> str:
     buffer = io.StringIO()
-    export_calls(engine, since, until, fmt, buffer)
+    export_calls(engine, since, until, fmt, buffer, base_url)
     return buffer.getvalue()
