@@ -42,7 +42,10 @@ def test_replicas_probes_and_the_services_around_them(tree: Path) -> None:
     serve = parse(container["command"])
     assert (serve.command, serve.host, serve.port) == ("serve", "0.0.0.0", ports["http"])
     annotations = deployment["spec"]["template"]["metadata"]["annotations"]
-    assert int(annotations["prometheus.io/port"]) == ports["metrics"]
+    env = {e["name"]: e.get("value") for e in container["env"]}
+    # Metrics on the pod's address (a loopback listener cannot be scraped), on the port Prometheus is told.
+    assert int(annotations["prometheus.io/port"]) == ports["metrics"] == int(env["CDS_METRICS_PORT"])
+    assert env["CDS_METRICS_HOST"] == "0.0.0.0" and annotations["prometheus.io/path"] == "/metrics"
 
 
 @pytest.mark.parametrize("tree", TREES, ids=tree_id)

@@ -71,6 +71,8 @@ def container_env(resource_container: dict[str, Any], database_url: str) -> dict
             env[item["name"]] = secrets[item["valueFrom"]["secretKeyRef"]["key"]]
     if "CDS_CONFIG" in env:
         env["CDS_CONFIG"] = f"{CONFIG_DIR}/cds.toml"
+    if "CDS_METRICS_PORT" in env:  # on this host's network: loopback, a free port
+        env.update(CDS_METRICS_HOST="127.0.0.1", CDS_METRICS_PORT=str(free_port()))
     return env
 
 
@@ -107,9 +109,10 @@ def test_migrate_serve_and_monitor_on_a_read_only_root(tmp_path: Path) -> None:
 
         port = free_port()
         serve = command_of(CONTAINER, host="127.0.0.1", port=str(port))
+        env = container_env(CONTAINER, database_url)
         process = subprocess.Popen(
             pod(serve, config),
-            env=container_env(CONTAINER, database_url),
+            env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
@@ -125,6 +128,12 @@ def test_migrate_serve_and_monitor_on_a_read_only_root(tmp_path: Path) -> None:
                     aud, json=example("order-sign-violating"), timeout=30, headers={"Authorization": f"Bearer {token}"}
                 )
                 assert answer.status_code == 200 and answer.json()["cards"], answer.text
+            # The workers' metrics files are in the instance folder, added up by the listener.
+            scraped = requests.get(f"http://127.0.0.1:{env['CDS_METRICS_PORT']}/metrics", timeout=10).text
+            assert (
+                'cds_hook_request_duration_seconds_count{service="hamstring-rehab-order-sign",status="200"} 3.0'
+                in scraped
+            )
         finally:
             process.terminate()
             log = process.communicate(timeout=60)[0]
