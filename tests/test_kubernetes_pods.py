@@ -104,6 +104,9 @@ def test_egress_goes_only_to_dns_postgresql_and_the_configured_fhir_and_key_serv
     config = Settings(**tomllib.loads(config_text(resources)))
     urls = [*config.fhir_server_allowlist, *(u for i in config.auth.issuers for u in [i.jwks_url, *i.allowed_jku] if u)]
     https_ports = {urlsplit(u).port or 443 for u in urls}
+    env = {e["name"]: e.get("value") for e in server(resources)[1]["env"]}
+    if env.get("OTEL_EXPORTER_OTLP_ENDPOINT"):  # traces go to the site's collector (docs/observability.md)
+        https_ports.add(urlsplit(env["OTEL_EXPORTER_OTLP_ENDPOINT"]).port or 4318)
     seen_ports = set()
     for rule in policy["spec"]["egress"]:
         assert rule.get("to") and rule.get("ports"), rule  # never "anywhere" nor "any port"
