@@ -73,3 +73,23 @@ def test_the_workers_counts_add_up_across_processes_and_restarts(tmp_path: Path)
         assert len(writers) >= 2  # a worker that was stopped and one that replaced it, summed
         text = requests.get(metrics_url, timeout=5).text
         assert "cds_audit_database_up 1.0" in text and "cds_audit_spool_records 0.0" in text
+
+
+def test_traces_are_exported_from_the_forked_workers(tmp_path: Path) -> None:
+    port = free_port()
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith(("CDS_", "PROMETHEUS_", "OTEL_"))},
+           "CDS_AUTH_REQUIRED": "false", "CDS_INSTANCE_PATH": str(tmp_path / "instance"),
+           "OTEL_TRACES_EXPORTER": "console", "OTEL_BSP_SCHEDULE_DELAY": "100"}
+    command = [sys.executable, "-m", "cds_service.cli", "serve", "--port", str(port), "--workers", "2",
+               "--threads", "2"]
+    log = tmp_path / "serve.log"
+    with running(command, f"http://127.0.0.1:{port}/healthz", log, env):
+        assert requests.post(f"http://127.0.0.1:{port}{SIGN}", json=EXAMPLE, timeout=10).status_code == 200
+        deadline = time.monotonic() + 10
+        while '"name": "criteria"' not in log.read_text():
+            assert time.monotonic() < deadline, "no span exported: " + log.read_text()[-2000:]
+            time.sleep(0.1)
+    text = log.read_text()
+    [request_line] = [line for line in map(json.loads, filter(lambda t: t.startswith('{"ts"'), text.splitlines()))
+                      if line["message"] == "request" and line["path"] == SIGN]
+    assert f'"trace_id": "0x{request_line["trace_id"]}"' in text  # the console exporter's form of the same id
