@@ -21,9 +21,12 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from fhir.resources.R4B.medicationrequest import MedicationRequest
+
 from cards.facts import AnalgesicOrder
 from fhir_mappings.dose_forms import route_of
 from fhir_mappings.indications import is_for_another_problem
+from fhir_mappings.record import Read
 from fhir_mappings.stated_durations import longest_stated_days
 from fhir_mappings.text_assertion import TextConcept, is_affirmed, word_start_regex
 from fhir_mappings.timeutil import (
@@ -83,14 +86,14 @@ def analgesic_ingredient(raw: dict[str, Any]) -> str | None:
     return None
 
 
-def analgesic_order(raw: dict[str, Any], request: Any, is_draft: bool,
-                    conditions: Mapping[str, dict[str, Any]]) -> AnalgesicOrder | None:
+def analgesic_order(read: Read[MedicationRequest], conditions: Mapping[str, dict[str, Any]]) -> AnalgesicOrder | None:
     """The course a MedicationRequest orders; `conditions` (by 'Condition/<id>') resolve its reasons."""
-    ingredient = analgesic_ingredient(raw)
-    if ingredient is None or is_for_another_problem(raw, conditions):
+    request = read.model_as(MedicationRequest)  # every judged one is read: an unreadable order is reported
+    ingredient = analgesic_ingredient(read.json) if request is not None else None
+    if request is None or ingredient is None or is_for_another_problem(read.json, conditions):
         return None
     days, form = course_days(request)
-    return AnalgesicOrder(ref=f"MedicationRequest/{request.id}", is_draft=is_draft, drug=ingredient,
+    return AnalgesicOrder(ref=f"MedicationRequest/{request.id}", is_draft=read.is_draft, drug=ingredient,
                           duration_days=days, duration_form=form)
 
 

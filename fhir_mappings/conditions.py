@@ -20,7 +20,7 @@ from fhir.resources.R4B.condition import Condition
 from fhir.resources.R4B.patient import Patient
 
 from cards.facts import HamstringInjury
-from fhir_mappings.parse import parse
+from fhir_mappings.record import Read
 from fhir_mappings.tear_grade import high_grade_evidence
 from fhir_mappings.terminology import concept_set
 from fhir_mappings.timeutil import age_in_years, to_date
@@ -31,17 +31,15 @@ CATEGORY_SYSTEM = "http://terminology.hl7.org/CodeSystem/condition-category"
 ENCOUNTER_DIAGNOSIS = "encounter-diagnosis"
 
 
-def patient_age(raw_patient: dict[str, Any] | None, as_of: date) -> int | None:
-    if raw_patient is None:
-        return None
-    patient = parse(raw_patient)
-    if not isinstance(patient, Patient) or patient.birthDate is None:
+def patient_age(read: Read[Patient] | None, as_of: date) -> int | None:
+    patient = read.model_as(Patient) if read is not None else None
+    if patient is None or patient.birthDate is None:
         return None
     birth = to_date(patient.birthDate)
     return age_in_years(birth, as_of) if birth and birth <= as_of else None
 
 
-def hamstring_injuries(raw_conditions: Iterable[dict[str, Any]], subject_ref: str, as_of: date | None = None,
+def hamstring_injuries(conditions: Iterable[Read[Condition]], as_of: date | None = None,
                        encounter_diagnosis_days: int | None = None) -> tuple[HamstringInjury, ...]:
     """Hamstring conditions that place the patient in the population, each once: with an active clinical
     status, or (given `encounter_diagnosis_days`) an encounter diagnosis without one,
@@ -49,32 +47,32 @@ def hamstring_injuries(raw_conditions: Iterable[dict[str, Any]], subject_ref: st
     hamstring = concept_set("hamstring-injury")
     window = (as_of - timedelta(days=encounter_diagnosis_days), as_of) if as_of and encounter_diagnosis_days else None
     found: dict[str, HamstringInjury] = {}
-    for raw in raw_conditions:
-        if not hamstring.matches_concept(raw.get("code")):
+    for read in conditions:
+        if not hamstring.matches_concept(read.json.get("code")):
             continue
-        condition = parse(raw, subject_ref)
-        if not isinstance(condition, Condition):
+        condition = read.model_as(Condition)
+        if condition is None:
             continue
         # `conditions` and `encounterDiagnoses` may both hold an active encounter diagnosis: count it once.
         key = f"Condition/{condition.id}" if condition.id else f"#{len(found)}"
         if key in found:
             continue
         if _is_current(condition):
-            found[key] = _injury(condition, raw)
+            found[key] = _injury(read, condition)
         elif window is not None and _is_recent_encounter_diagnosis(condition, *window):
-            found[key] = _injury(condition, raw).model_copy(update={"basis": "encounter-diagnosis"})
+            found[key] = _injury(read, condition).model_copy(update={"basis": "encounter-diagnosis"})
     return tuple(found.values())
 
 
-def open_hamstring_injury(raw: dict[str, Any], subject_ref: str) -> HamstringInjury | None:
+def open_hamstring_injury(read: Read[Condition]) -> HamstringInjury | None:
     """A hamstring Condition that is not over (order_reasons.py: the Condition a PT order is for): an active
     clinical status or none; not abated, refuted or entered in error."""
-    if not concept_set("hamstring-injury").matches_concept(raw.get("code")):
+    if not concept_set("hamstring-injury").matches_concept(read.json.get("code")):
         return None
-    condition = parse(raw, subject_ref)
-    if not isinstance(condition, Condition) or not _is_open(condition):
+    condition = read.model_as(Condition)
+    if condition is None or not _is_open(condition):
         return None
-    return _injury(condition, raw)
+    return _injury(read, condition)
 
 
 def _status_codes(concept: Any) -> set[str]:
@@ -110,8 +108,9 @@ def _is_recent_encounter_diagnosis(condition: Condition, since: date, as_of: dat
     return dated is not None and since <= dated <= as_of
 
 
-def _injury(condition: Condition, raw: dict[str, Any]) -> HamstringInjury:
-    evidence = high_grade_evidence(raw)
+def _injury(read: Read[Condition], condition: Condition) -> HamstringInjury:
+    """`condition`: the read's model (readable)."""
+    evidence = high_grade_evidence(read.json)
     code = condition.code
     label = (code.text or next((c.display for c in code.coding or [] if c.display), None)) if code else None
     return HamstringInjury(
@@ -123,15 +122,15 @@ def _injury(condition: Condition, raw: dict[str, Any]) -> HamstringInjury:
     )
 
 
-def weakness_findings(raw_conditions: Iterable[dict[str, Any]], subject_ref: str) -> tuple[str, ...]:
+def weakness_findings(conditions: Iterable[Read[Condition]]) -> tuple[str, ...]:
     """Labels of current conditions that record muscle weakness or thigh muscle wasting."""
     weakness = concept_set("muscle-weakness")
     found = []
-    for raw in raw_conditions:
-        if not weakness.matches_concept(raw.get("code")):
+    for read in conditions:
+        if not weakness.matches_concept(read.json.get("code")):
             continue
-        condition = parse(raw, subject_ref)
-        if isinstance(condition, Condition) and _is_current(condition):
+        condition = read.model_as(Condition)
+        if condition is not None and _is_current(condition):
             code = condition.code
             found.append((code.text if code else None) or "Muscle weakness")
     return tuple(found)

@@ -17,7 +17,7 @@ from fhir.resources.R4B.servicerequest import ServiceRequest
 
 from cards.facts import ActivityClearance, Referral
 from fhir_mappings.indications import is_for_another_problem
-from fhir_mappings.parse import parse
+from fhir_mappings.record import Read
 from fhir_mappings.terminology import ConceptSet, concept_set
 from fhir_mappings.therapy import is_physical_therapy
 from fhir_mappings.timeutil import to_date
@@ -27,43 +27,45 @@ CLEARANCE_ON_RECORD = {"active", "draft"}
 REPAIR_DONE = {"completed", "in-progress"}
 
 
-def referrals(drafts: Iterable[dict[str, Any]], recorded: Iterable[dict[str, Any]], since: date | None,
-              subject_ref: str, conditions: Mapping[str, dict[str, Any]] | None = None) -> tuple[Referral, ...]:
+def referrals(drafts: Iterable[Read[Any]], recorded: Iterable[Read[ServiceRequest]], since: date | None,
+              conditions: Mapping[str, dict[str, Any]] | None = None) -> tuple[Referral, ...]:
     """Referrals to sports medicine, orthopaedics or surgery; an order for the repair itself is surgical.
     One whose reason or body site is another problem (a shoulder, knee osteoarthritis: indications.py,
     `conditions` by 'Condition/<id>' resolving its reasonReference) is not a referral for the hamstring."""
     specialist, surgical = concept_set("specialist-referral"), concept_set("surgical-referral")
     repair, orthopaedic = concept_set("hamstring-repair"), concept_set("orthopaedic-referral")
     found = []
-    for raw, is_draft in _service_requests(drafts, recorded, since):
+    for read in _service_requests(drafts, recorded, since):
+        raw = read.json
         is_repair = repair.matches_concept(raw.get("code"))
         if not (is_repair or _names(specialist, raw)) or is_physical_therapy(raw):
             continue
         if is_for_another_problem(raw, conditions or {}):
             continue
-        request = parse(raw, subject_ref)
-        if isinstance(request, ServiceRequest):
-            found.append(Referral(ref=f"ServiceRequest/{request.id}", is_draft=is_draft,
+        request = read.model_as(ServiceRequest)
+        if request is not None:
+            found.append(Referral(ref=f"ServiceRequest/{request.id}", is_draft=read.is_draft,
                                   is_surgical=is_repair or _names(surgical, raw),
                                   is_orthopaedic=_names(orthopaedic, raw)))
     return tuple(found)
 
 
-def activity_clearances(drafts: Iterable[dict[str, Any]], recorded: Iterable[dict[str, Any]],
-                        since: date | None, subject_ref: str) -> tuple[ActivityClearance, ...]:
+def activity_clearances(drafts: Iterable[Read[Any]], recorded: Iterable[Read[ServiceRequest]],
+                        since: date | None) -> tuple[ActivityClearance, ...]:
     """Orders for return to sport or full activity: the drafts, and those active on record."""
     full_activity = concept_set("return-to-activity")
     found = []
-    for raw, is_draft in _service_requests(drafts, recorded, since):
-        if not is_draft and raw.get("status") not in CLEARANCE_ON_RECORD:
+    for read in _service_requests(drafts, recorded, since):
+        raw = read.json
+        if not read.is_draft and raw.get("status") not in CLEARANCE_ON_RECORD:
             continue
         details: list[Any] = raw["orderDetail"] if isinstance(raw.get("orderDetail"), list) else []
         if is_physical_therapy(raw) or not (full_activity.matches_concept(raw.get("code"))
                                             or any(full_activity.matches_concept(d) for d in details)):
             continue
-        request = parse(raw, subject_ref)
-        if isinstance(request, ServiceRequest):
-            found.append(ActivityClearance(ref=f"ServiceRequest/{request.id}", is_draft=is_draft,
+        request = read.model_as(ServiceRequest)
+        if request is not None:
+            found.append(ActivityClearance(ref=f"ServiceRequest/{request.id}", is_draft=read.is_draft,
                                            label=_label(request.code) or "Return to full activity"))
     return tuple(found)
 
@@ -74,32 +76,29 @@ def _label(code: Any) -> str | None:
     return code.text or next((c.display for c in code.coding or [] if c.display), None)
 
 
-def hamstring_repair_done(raw_procedures: Iterable[dict[str, Any]], subject_ref: str) -> bool:
+def hamstring_repair_done(procedures: Iterable[Read[Procedure]]) -> bool:
     """A hamstring repair or reattachment completed or in progress."""
     repair = concept_set("hamstring-repair")
-    for raw in raw_procedures:
-        if (raw.get("status") in REPAIR_DONE and repair.matches_concept(raw.get("code"))
-                and isinstance(parse(raw, subject_ref), Procedure)):
-            return True
-    return False
+    return any(read.status in REPAIR_DONE and repair.matches_concept(read.json.get("code"))
+               and read.model_as(Procedure) is not None for read in procedures)
 
 
 def _names(members: ConceptSet, raw: dict[str, Any]) -> bool:
     return members.matches_concept(raw.get("code")) or members.matches_concept(raw.get("performerType"))
 
 
-def _service_requests(drafts: Iterable[dict[str, Any]], recorded: Iterable[dict[str, Any]],
-                      since: date | None) -> Iterator[tuple[dict[str, Any], bool]]:
+def _service_requests(drafts: Iterable[Read[Any]], recorded: Iterable[Read[ServiceRequest]],
+                      since: date | None) -> Iterator[Read[ServiceRequest]]:
+    """The draft ServiceRequests (read as drafts), then those on record in the episode, each once."""
     seen: set[str] = set()
-    for raw, is_draft in [(r, True) for r in drafts] + [(r, False) for r in recorded]:
-        ref = f"{raw.get('resourceType')}/{raw.get('id')}"
-        if raw.get("resourceType") != "ServiceRequest" or ref in seen:
+    for read in [*(d if d.is_draft else d.as_draft() for d in drafts), *recorded]:
+        if read.resource_type != "ServiceRequest" or read.ref in seen:
             continue
-        seen.add(ref)
-        if is_draft:
-            yield raw, True
+        seen.add(read.ref)
+        if read.is_draft:
+            yield read
             continue
-        authored = to_date(raw.get("authoredOn"))
-        if raw.get("status") in NOT_ON_RECORD or (since and authored and authored < since):
+        authored = to_date(read.json.get("authoredOn"))
+        if read.status in NOT_ON_RECORD or (since and authored and authored < since):
             continue
-        yield raw, False
+        yield read

@@ -11,13 +11,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from cards.facts import ClinicalFacts, HamstringInjury, UnreadableOrder
+from cards.facts import ClinicalFacts, HamstringInjury, TherapyPlan, UnreadableOrder
 from fhir_mappings.conditions import hamstring_injuries, patient_age
 from fhir_mappings.monitoring import monitoring_facts
 from fhir_mappings.order_reasons import order_reason_injuries
 from fhir_mappings.order_text import is_physical_therapy
 from fhir_mappings.orders import order_facts
-from fhir_mappings.parse import by_type, conformed, resources_in, unreadable_reason
+from fhir_mappings.parse import conformed, resources_in
+from fhir_mappings.record import PatientRecord, Read, patient_record
 from fhir_mappings.therapy import delivered_sessions, program_ended, therapy_plan
 from fhir_mappings.therapy_stops import stops_therapy
 
@@ -56,24 +57,25 @@ def ref_of(resource: Mapping[str, Any]) -> str:
     return f"{resource.get('resourceType')}/{resource.get('id')}"
 
 
+def read_record(data: HookData) -> PatientRecord:
+    """The FHIR stage (fhir_mappings/record.py) for one call: each resource read once, by type."""
+    return patient_record(data.patient_id, data.recorded(), data.draft_orders, data.under_review,
+                          data.judges_record)
+
+
 def build_facts(data: HookData, as_of: date, encounter_diagnosis_days: int | None = None) -> ClinicalFacts:
     """`encounter_diagnosis_days`: the guideline's window for encounter diagnoses without a clinical status
     (`[population]`); None counts none of them."""
-    recorded = data.recorded()
-    typed = by_type(recorded)
-    drafts = data.under_review
-    patients = typed.get("Patient", [])
-    patient = next((r for r in patients if r.get("id") == data.patient_id), None)
-    patient = patient or next(iter(patients), None)
-    plans = _plans(drafts, typed.get("ServiceRequest", []), data.subject_ref)
-    injuries = _injuries(data, typed, as_of, encounter_diagnosis_days)
-    sessions = delivered_sessions(typed.get("Procedure", []), data.subject_ref)
-    monitored = monitoring_facts(typed, data.draft_orders, drafts, injuries, plans, sessions, as_of, data.subject_ref)
-    ordered = order_facts(drafts, recorded, data.judges_record, data.subject_ref)
+    record = read_record(data)
+    plans = _plans(record.under_review, record.service_requests)
+    injuries = _injuries(record, as_of, encounter_diagnosis_days)
+    sessions = delivered_sessions(record.procedures)
+    monitored = monitoring_facts(record, injuries, plans, sessions, as_of)
+    ordered = order_facts(record)
     return ClinicalFacts(
         as_of=as_of,
         hook=data.hook,
-        age_years=patient_age(patient, as_of),
+        age_years=patient_age(record.patient, as_of),
         hamstring_injuries=injuries,
         therapy_plans=plans,
         therapy_sessions=sessions,
@@ -88,41 +90,39 @@ def build_facts(data: HookData, as_of: date, encounter_diagnosis_days: int | Non
         analgesic_orders=ordered.analgesic_orders,
         rest_orders=ordered.rest_orders,
         therapy_stops=ordered.therapy_stops,
-        unreadable_orders=unreadable_orders(drafts, data.subject_ref),
+        unreadable_orders=unreadable_orders(record.under_review),
     )
 
 
-def _injuries(data: HookData, typed: Mapping[str, list[dict[str, Any]]], as_of: date,
-              encounter_diagnosis_days: int | None) -> tuple[HamstringInjury, ...]:
+def _injuries(record: PatientRecord, as_of: date, encounter_diagnosis_days: int | None) -> tuple[HamstringInjury, ...]:
     """Hamstring conditions on record, then those named only as a physical-therapy order's reason."""
-    conditions = typed.get("Condition", [])
-    injuries = hamstring_injuries(conditions, data.subject_ref, as_of, encounter_diagnosis_days)
+    injuries = hamstring_injuries(record.conditions, as_of, encounter_diagnosis_days)
     known = {i.ref for i in injuries}
-    reasons = order_reason_injuries(data.draft_orders, typed.get("ServiceRequest", []), conditions, data.subject_ref)
+    reasons = order_reason_injuries(record.drafts, record.service_requests, record.conditions)
     return injuries + tuple(i for i in reasons if i.ref is None or i.ref not in known)
 
 
-def unreadable_orders(drafts: Iterable[dict[str, Any]], subject_ref: str) -> tuple[UnreadableOrder, ...]:
+def unreadable_orders(drafts: Iterable[Read[Any]]) -> tuple[UnreadableOrder, ...]:
     """Draft orders under review the service cannot read (each is also in the call's reading report)."""
     out = []
     for draft in drafts:
-        reason = unreadable_reason(draft, subject_ref)
+        reason = draft.unreadable_reason()
         if reason is not None:
-            out.append(UnreadableOrder(ref=ref_of(draft), reason=reason))
+            out.append(UnreadableOrder(ref=draft.ref, reason=reason))
     return tuple(out)
 
 
-def _plans(drafts: Iterable[dict[str, Any]], recorded: Iterable[dict[str, Any]], subject_ref: str) -> tuple:
+def _plans(drafts: Iterable[Read[Any]], recorded: Iterable[Read[Any]]) -> tuple[TherapyPlan, ...]:
     """Physical-therapy plans: the drafts first, then the recorded orders (resources of other types are skipped)."""
     plans = []
     seen: set[str] = set()
-    for raw, is_draft in [(r, True) for r in drafts] + [(r, False) for r in recorded]:
-        if raw.get("resourceType") != "ServiceRequest" or ref_of(raw) in seen or not is_physical_therapy(raw):
+    for read in [*drafts, *recorded]:
+        if read.resource_type != "ServiceRequest" or read.ref in seen or not is_physical_therapy(read.json):
             continue
-        seen.add(ref_of(raw))
-        if is_draft and stops_therapy(raw):
+        seen.add(read.ref)
+        if read.is_draft and stops_therapy(read.json):
             continue  # a draft stopping therapy (and the order it stops) is not a plan to judge: HAM-07 reads it
-        plan = therapy_plan(raw, is_draft, subject_ref)
+        plan = therapy_plan(read)
         if plan is not None:
             plans.append(plan)
     return tuple(plans)

@@ -8,10 +8,9 @@ start is known, so that a consult of unknown date is never dropped.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
 
 from cards.facts import (
     SCORE_LOOKBACK_DAYS,
@@ -30,6 +29,7 @@ from fhir_mappings.escalation import activity_clearances, hamstring_repair_done,
 from fhir_mappings.indications import conditions_by_ref
 from fhir_mappings.observations import measurements
 from fhir_mappings.questionnaires import questionnaire_outcomes
+from fhir_mappings.record import PatientRecord
 
 
 @dataclass(frozen=True)
@@ -52,27 +52,23 @@ def episode_start(injuries: Iterable[HamstringInjury], plans: Iterable[TherapyPl
     return min([*starts, rehab] if rehab else starts, default=None)
 
 
-def monitoring_facts(recorded: Mapping[str, Sequence[dict[str, Any]]], drafts: Sequence[dict[str, Any]],
-                     under_review: Sequence[dict[str, Any]], injuries: Sequence[HamstringInjury],
-                     plans: Sequence[TherapyPlan], sessions: TherapySessions, as_of: date,
-                     subject_ref: str) -> MonitoringFacts:
-    """The ClinicalFacts members for HAM-08..13. `recorded` are the resources on record by type
-    (parse.by_type); `drafts` are all draft orders (a referral in any of them counts); `under_review` are
-    the ones the clinician is acting on (a clearance must be)."""
+def monitoring_facts(record: PatientRecord, injuries: Sequence[HamstringInjury], plans: Sequence[TherapyPlan],
+                     sessions: TherapySessions, as_of: date) -> MonitoringFacts:
+    """The ClinicalFacts members for HAM-08..13. A referral in any draft order counts; a clearance must be
+    among the drafts under review (the ones the clinician is acting on)."""
     lookback = timedelta(days=SCORE_LOOKBACK_DAYS)
     episode = episode_start(injuries, plans, sessions, as_of)
     record_since = episode - lookback if episode else None
-    responses = questionnaire_outcomes(recorded.get("QuestionnaireResponse", ()), subject_ref)
-    found = measurements(recorded.get("Observation", ()), (episode or as_of) - lookback, as_of, subject_ref,
-                         extra_outcomes=responses)
-    requests = recorded.get("ServiceRequest", ())
+    responses = questionnaire_outcomes(record.questionnaire_responses)
+    found = measurements(record.observations, (episode or as_of) - lookback, as_of, extra_outcomes=responses)
+    requests = record.service_requests
     return MonitoringFacts(
         pain_scores=found.pain,
         outcome_scores=found.outcomes,
         strength_symmetry=found.strength,
-        weakness_findings=weakness_findings(recorded.get("Condition", ()), subject_ref),
-        referrals=referrals(drafts, requests, record_since, subject_ref,
-                            conditions_by_ref(recorded.get("Condition", ()))),
-        activity_clearances=activity_clearances(under_review, requests, record_since, subject_ref),
-        hamstring_repair_done=hamstring_repair_done(recorded.get("Procedure", ()), subject_ref),
+        weakness_findings=weakness_findings(record.conditions),
+        referrals=referrals(record.drafts, requests, record_since,
+                            conditions_by_ref(c.json for c in record.conditions)),
+        activity_clearances=activity_clearances(record.under_review, requests, record_since),
+        hamstring_repair_done=hamstring_repair_done(record.procedures),
     )

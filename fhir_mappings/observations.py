@@ -21,7 +21,7 @@ from typing import Any
 from fhir.resources.R4B.observation import Observation
 
 from cards.facts import Measurement, OutcomeScore, PainScore
-from fhir_mappings.parse import parse
+from fhir_mappings.record import Read
 from fhir_mappings.terminology import ConceptSet, concept_set
 from fhir_mappings.timeutil import amount, to_date
 
@@ -39,18 +39,19 @@ class Measurements:
     strength: tuple[Measurement, ...] = ()
 
 
-# A selected measurement: when, the Observation's raw JSON, and which component holds it (None: itself).
-Selected = tuple[str, dict[str, Any], int | None]
+# A selected measurement: when, the Observation, and which component holds it (None: itself).
+Selected = tuple[str, Read[Observation], int | None]
 
 
-def measurements(raw_observations: Iterable[dict[str, Any]], since: date, as_of: date,
-                 subject_ref: str, extra_outcomes: Iterable[OutcomeScore] = ()) -> Measurements:
+def measurements(observations: Iterable[Read[Observation]], since: date, as_of: date,
+                 extra_outcomes: Iterable[OutcomeScore] = ()) -> Measurements:
     """The pain, outcome and strength Observations dated from `since` to `as_of`, oldest first;
     `extra_outcomes` (read from QuestionnaireResponses) join the outcome scores in the same window."""
     kinds = {"pain": concept_set("pain-score"), "outcome": concept_set("outcome-measure"),
              "strength": concept_set("strength-symmetry")}
     selected: dict[str, list[Selected]] = {kind: [] for kind in kinds}
-    for raw in raw_observations:
+    for read in observations:
+        raw = read.json
         if raw.get("status") in UNUSABLE_STATUS:
             continue
         found = _kinds(raw, kinds)
@@ -59,13 +60,13 @@ def measurements(raw_observations: Iterable[dict[str, Any]], since: date, as_of:
         if when is None or day is None or not since <= day <= as_of:
             continue
         for kind, component in found.items():
-            selected[kind].append((when, raw, component))
-    outcomes = _read(selected["outcome"], subject_ref, _outcome)
+            selected[kind].append((when, read, component))
+    outcomes = _read(selected["outcome"], _outcome)
     extra = tuple(o for o in extra_outcomes if since <= o.when <= as_of)
     return Measurements(
-        pain=_read(selected["pain"], subject_ref, _pain),
+        pain=_read(selected["pain"], _pain),
         outcomes=tuple(sorted(outcomes + extra, key=lambda o: o.when)) if extra else outcomes,
-        strength=_read(selected["strength"], subject_ref, _strength),
+        strength=_read(selected["strength"], _strength),
     )
 
 
@@ -87,16 +88,18 @@ def _kinds(raw: dict[str, Any], kinds: dict[str, ConceptSet]) -> dict[str, int |
     return found
 
 
-def _read(selected: list[Selected], subject_ref: str, reader: Any) -> tuple:
+def _read(selected: list[Selected], reader: Any) -> tuple:
+    """Each selected measurement's value, read from the Observation's model (the element: itself or the
+    component), with the element's JSON for its code."""
     out = []
-    for when, raw, component in sorted(selected, key=lambda item: item[0]):
-        observation = parse(raw, subject_ref)
-        if not isinstance(observation, Observation):
+    for when, read, component in sorted(selected, key=lambda item: item[0]):
+        observation = read.model_as(Observation)
+        if observation is None:
             continue
         parts = observation.component or []
         element = observation if component is None else parts[component] if component < len(parts) else None
-        raw_element = raw if component is None else raw["component"][component]
-        value = reader(observation, raw, to_date(when), element, raw_element) if element is not None else None
+        raw_element = read.json if component is None else read.json["component"][component]
+        value = reader(read, to_date(when), element, raw_element) if element is not None else None
         if value is not None:
             out.append(value)
     return tuple(out)
@@ -127,8 +130,8 @@ def _number(element: Any) -> float | None:
     return float(match.group(1).replace(",", ".")) if match else None
 
 
-def _ref(observation: Observation) -> str:
-    return f"Observation/{observation.id}"
+def _ref(read: Read[Observation]) -> str:
+    return f"Observation/{read.json.get('id')}"
 
 
 def is_other_site(raw: dict[str, Any]) -> bool:
@@ -140,8 +143,8 @@ def is_other_site(raw: dict[str, Any]) -> bool:
     return concept_set("other-body-site").matches_concept(concept)
 
 
-def _pain(observation: Observation, raw: dict[str, Any], when: date, element: Any,
-          raw_element: dict[str, Any]) -> PainScore | None:
+def _pain(read: Read[Observation], when: date, element: Any, raw_element: dict[str, Any]) -> PainScore | None:
+    raw = read.json
     value = _number(element)
     if value is None or not 0 <= value <= 10 or is_other_site(raw):
         return None
@@ -150,25 +153,23 @@ def _pain(observation: Observation, raw: dict[str, Any], when: date, element: An
     with_sport = (sport.matches_concept(raw.get("code")) or sport.matches_concept(raw_element.get("code"))
                   or sport.matches_concept(raw.get("method")) or any(sport.has_text(n) for n in notes
                                                                      if isinstance(n, str)))
-    return PainScore(ref=_ref(observation), when=when, value=value, with_sport_movement=with_sport)
+    return PainScore(ref=_ref(read), when=when, value=value, with_sport_movement=with_sport)
 
 
-def _outcome(observation: Observation, raw: dict[str, Any], when: date, element: Any,
-             raw_element: dict[str, Any]) -> OutcomeScore:
+def _outcome(read: Read[Observation], when: date, element: Any, raw_element: dict[str, Any]) -> OutcomeScore:
     found = raw_element.get("code")
     code: dict[str, Any] = found if isinstance(found, dict) else {}
-    return OutcomeScore(ref=_ref(observation), when=when, value=_number(element),
+    return OutcomeScore(ref=_ref(read), when=when, value=_number(element),
                         instrument=instrument_name(code, concept_set("outcome-measure")),
                         higher_is_better=not concept_set("outcome-lower-is-better").matches_concept(code))
 
 
-def _strength(observation: Observation, raw: dict[str, Any], when: date, element: Any,
-              raw_element: dict[str, Any]) -> Measurement | None:
+def _strength(read: Read[Observation], when: date, element: Any, raw_element: dict[str, Any]) -> Measurement | None:
     quantity = element.valueQuantity
     units = {(quantity.code or "").strip().lower(), (quantity.unit or "").strip().lower()} if quantity else set()
     value = _number(element)
     text = element.valueString if isinstance(element.valueString, str) else ""
-    if value is None or is_other_site(raw):  # quadriceps or hip abductor symmetry is not hamstring strength
+    if value is None or is_other_site(read.json):  # quadriceps or hip abductor symmetry is not hamstring strength
         return None
     if units & RATIO_UNITS and not units & PERCENT_UNITS:
         if value > MAX_SYMMETRY_RATIO:
@@ -176,7 +177,7 @@ def _strength(observation: Observation, raw: dict[str, Any], when: date, element
         value *= 100
     elif not units & PERCENT_UNITS and not text.strip().endswith("%"):
         return None
-    return Measurement(ref=_ref(observation), when=when, value=round(value, 6))
+    return Measurement(ref=_ref(read), when=when, value=round(value, 6))
 
 
 def instrument_name(code: dict[str, Any], members: ConceptSet) -> str:

@@ -14,29 +14,32 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from fhir.resources.R4B.condition import Condition
+
 from cards.facts import HamstringInjury
 from fhir_mappings.conditions import open_hamstring_injury
-from fhir_mappings.parse import parse
+from fhir_mappings.record import Read
 from fhir_mappings.terminology import concept_set
 from fhir_mappings.therapy import is_physical_therapy
 
 NOT_AN_ORDER = "entered-in-error"
 
 
-def order_reason_injuries(drafts: Iterable[dict[str, Any]], recorded_requests: Iterable[dict[str, Any]],
-                          conditions: Iterable[dict[str, Any]], subject_ref: str) -> tuple[HamstringInjury, ...]:
+def order_reason_injuries(drafts: Iterable[Read[Any]], recorded_requests: Iterable[Read[Any]],
+                          conditions: Iterable[Read[Condition]]) -> tuple[HamstringInjury, ...]:
     """Hamstring injuries named as the reason of a draft or active recorded physical-therapy order."""
-    by_id = {str(c.get("id")): c for c in conditions if c.get("id")}
-    orders = [(r, True) for r in drafts] + [(r, False) for r in recorded_requests]
+    by_id = {str(c.json.get("id")): c for c in conditions if c.json.get("id")}
+    orders = [*(d if d.is_draft else d.as_draft() for d in drafts), *recorded_requests]
     found: dict[str, HamstringInjury] = {}
-    for raw, is_draft in orders:
-        if raw.get("resourceType") != "ServiceRequest" or not is_physical_therapy(raw):
+    for read in orders:
+        raw = read.json
+        if read.resource_type != "ServiceRequest" or not is_physical_therapy(raw):
             continue
-        if (raw.get("status") == NOT_AN_ORDER if is_draft else raw.get("status") != "active"):
+        if (read.status == NOT_AN_ORDER if read.is_draft else read.status != "active"):
             continue
-        if parse(raw, subject_ref) is None:  # unreadable: skipped and reported like any resource
+        if read.model is None:  # unreadable: skipped and reported like any resource
             continue
-        for injury in [*_coded_reasons(raw), *_referenced_reasons(raw, by_id, subject_ref)]:
+        for injury in [*_coded_reasons(raw), *_referenced_reasons(raw, by_id)]:
             found.setdefault(injury.ref or injury.label, injury)
     return tuple(found.values())
 
@@ -53,14 +56,13 @@ def _coded_reasons(raw: dict[str, Any]) -> list[HamstringInjury]:
             for reason in _listed(raw.get("reasonCode")) if hamstring.matches_concept(reason)]
 
 
-def _referenced_reasons(raw: dict[str, Any], conditions: dict[str, dict[str, Any]],
-                        subject_ref: str) -> list[HamstringInjury]:
+def _referenced_reasons(raw: dict[str, Any], conditions: dict[str, Read[Condition]]) -> list[HamstringInjury]:
     hamstring, high_grade = concept_set("hamstring-injury"), concept_set("high-grade-hamstring-injury")
     found = []
     for reference in _listed(raw.get("reasonReference")):
         target = _condition_id(reference.get("reference"))
         if target is not None and target in conditions:
-            injury = open_hamstring_injury(conditions[target], subject_ref)
+            injury = open_hamstring_injury(conditions[target])
             if injury is not None:
                 found.append(injury.model_copy(update={"basis": "order-reason"}))
         elif hamstring.has_text(reference.get("display")):

@@ -14,7 +14,7 @@ from cards.facts import AnalgesicOrder, RestOrder, TherapyStop
 from fhir_mappings.analgesics import analgesic_order
 from fhir_mappings.indications import conditions_by_ref
 from fhir_mappings.order_text import is_physical_therapy, names
-from fhir_mappings.parse import parse
+from fhir_mappings.record import PatientRecord, Read
 from fhir_mappings.stated_durations import longest_stated_days
 from fhir_mappings.therapy_stops import stop_reason, stopped_for_pain, stops_therapy
 from fhir_mappings.timeutil import duration_days, period_days, range_days, to_date
@@ -31,27 +31,22 @@ class OrderFacts:
     therapy_stops: tuple[TherapyStop, ...]
 
 
-def order_facts(drafts: Iterable[dict[str, Any]], recorded: Iterable[dict[str, Any]], judges_record: bool,
-                subject_ref: str) -> OrderFacts:
-    """`drafts`: the draft orders under review; `judges_record`: judge the active orders on record instead
-    (the pipeline decides, from the hook: patient-view)."""
-    drafts, recorded = list(drafts), list(recorded)
-    judged = [(r, False) for r in recorded if r.get("status") == "active"] if judges_record else [
-        (r, True) for r in drafts]
+def order_facts(record: PatientRecord) -> OrderFacts:
+    """The orders the call judges (PatientRecord.judged_orders: the drafts under review, or on patient-view
+    the active orders on record); a draft stopping therapy is judged only among drafts."""
+    judged = record.judged_orders()
     return OrderFacts(
-        analgesic_orders=tuple(_analgesics(judged, conditions_by_ref(recorded), subject_ref)),
-        rest_orders=tuple(_rest_orders(judged, subject_ref)),
-        therapy_stops=() if judges_record else tuple(_therapy_stops(drafts)),
+        analgesic_orders=tuple(_analgesics(judged, conditions_by_ref(r.json for r in record.conditions))),
+        rest_orders=tuple(_rest_orders(judged)),
+        therapy_stops=() if record.judges_record else tuple(_therapy_stops(record.under_review)),
     )
 
 
-def _analgesics(judged: list[tuple[dict[str, Any], bool]], conditions: dict[str, dict[str, Any]],
-                subject_ref: str) -> Iterable[AnalgesicOrder]:
-    for raw, is_draft in judged:
-        if raw.get("resourceType") != "MedicationRequest":
+def _analgesics(judged: Iterable[Read[Any]], conditions: dict[str, dict[str, Any]]) -> Iterable[AnalgesicOrder]:
+    for read in judged:
+        if read.resource_type != "MedicationRequest":
             continue
-        request = parse(raw, subject_ref)
-        order = analgesic_order(raw, request, is_draft, conditions) if request is not None else None
+        order = analgesic_order(read, conditions)
         if order is not None:
             yield order
 
@@ -61,17 +56,18 @@ def is_complete_rest(raw: dict[str, Any]) -> bool:
     return names(raw, "complete-rest")
 
 
-def _rest_orders(judged: list[tuple[dict[str, Any], bool]], subject_ref: str) -> Iterable[RestOrder]:
-    for raw, is_draft in judged:
-        if raw.get("resourceType") not in REST_TYPES or is_physical_therapy(raw) or not is_complete_rest(raw):
+def _rest_orders(judged: Iterable[Read[Any]]) -> Iterable[RestOrder]:
+    for read in judged:
+        raw = read.json
+        if read.resource_type not in REST_TYPES or is_physical_therapy(raw) or not is_complete_rest(raw):
             continue
-        request: Any = parse(raw, subject_ref)
+        request: Any = read.model
         if request is None:
             continue
         start, hours = rest_period(request)
         concept = getattr(request, "code", None) or getattr(request, "codeCodeableConcept", None)
         label = (getattr(concept, "text", None) or "complete rest") if concept is not None else "complete rest"
-        yield RestOrder(ref=f"{raw['resourceType']}/{request.id}", is_draft=is_draft, label=label,
+        yield RestOrder(ref=f"{read.resource_type}/{request.id}", is_draft=read.is_draft, label=label,
                         start=start, planned_hours=hours)
 
 
@@ -108,8 +104,7 @@ def _rest_texts(request: Any) -> list[Any]:
     return texts + [n.text for n in getattr(request, "note", None) or []]
 
 
-def _therapy_stops(drafts: list[dict[str, Any]]) -> Iterable[TherapyStop]:
-    for raw in drafts:
-        if stops_therapy(raw):
-            yield TherapyStop(ref=f"{raw.get('resourceType')}/{raw.get('id')}", reason=stop_reason(raw),
-                              for_pain=stopped_for_pain(raw))
+def _therapy_stops(drafts: Iterable[Read[Any]]) -> Iterable[TherapyStop]:
+    for read in drafts:
+        if stops_therapy(read.json):
+            yield TherapyStop(ref=read.ref, reason=stop_reason(read.json), for_pain=stopped_for_pain(read.json))

@@ -17,7 +17,7 @@ from typing import Any
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 
 from cards.facts import OutcomeScore
-from fhir_mappings.parse import parse
+from fhir_mappings.record import Read
 from fhir_mappings.terminology import concept_set
 from fhir_mappings.timeutil import amount, to_date
 
@@ -27,18 +27,18 @@ SCORE_ITEM = re.compile(r"(?<![a-z])(total|score|subscale)", re.IGNORECASE)
 SEPARATORS = re.compile(r"[-_/|.:#]+")
 
 
-def questionnaire_outcomes(raw_responses: Iterable[dict[str, Any]], subject_ref: str) -> tuple[OutcomeScore, ...]:
+def questionnaire_outcomes(responses: Iterable[Read[QuestionnaireResponse]]) -> tuple[OutcomeScore, ...]:
     """Outcome scores from completed QuestionnaireResponses of an outcome-measure instrument, oldest first."""
     found = []
-    for raw in raw_responses:
-        if raw.get("status") not in COUNTED_STATUS or to_date(raw.get("authored")) is None:
+    for read in responses:
+        if read.status not in COUNTED_STATUS or to_date(read.json.get("authored")) is None:
             continue
-        name = instrument(raw)
+        name = instrument(read.json)
         if name is None:
             continue
-        response = parse(raw, subject_ref)
-        when = to_date(response.authored) if isinstance(response, QuestionnaireResponse) else None
-        if when is None or not isinstance(response, QuestionnaireResponse):
+        response = read.model_as(QuestionnaireResponse)
+        when = to_date(response.authored) if response is not None else None
+        if when is None or response is None:
             continue
         found.append(OutcomeScore(ref=f"QuestionnaireResponse/{response.id}", when=when,
                                   value=score(response.item or []), instrument=name))

@@ -19,7 +19,7 @@ from fhir.resources.R4B.servicerequest import ServiceRequest
 
 from cards.facts import TherapyPlan, TherapySessions
 from fhir_mappings.order_text import is_physical_therapy, names
-from fhir_mappings.parse import parse
+from fhir_mappings.record import Read
 from fhir_mappings.therapy_stops import first_note, says_stop, stopped_for_pain
 from fhir_mappings.timeutil import (
     amount,
@@ -45,15 +45,15 @@ def is_evaluation_only(raw: dict[str, Any]) -> bool:
         names(raw, s) for s in ("therapy-treatment", "therapy-continuation", *CONTENT_SETS))
 
 
-def therapy_plan(raw: dict[str, Any], is_draft: bool, subject_ref: str) -> TherapyPlan | None:
-    request = parse(raw, subject_ref)
-    if not isinstance(request, ServiceRequest):
+def therapy_plan(read: Read[ServiceRequest]) -> TherapyPlan | None:
+    request, raw = read.model_as(ServiceRequest), read.json
+    if request is None:
         return None
     days, duration_form = planned_days(request)
     sessions, sessions_form = planned_sessions(request)
     ended_for_pain = request.status in ENDED_STATUSES and stopped_for_pain(raw, read_reason_code=False)
     return TherapyPlan(
-        ref=f"ServiceRequest/{request.id}", is_draft=is_draft, status=request.status or "unknown",
+        ref=f"ServiceRequest/{request.id}", is_draft=read.is_draft, status=request.status or "unknown",
         start=_start(request), planned_days=days, planned_sessions=sessions,
         duration_form=duration_form, sessions_form=sessions_form,
         has_eccentric=names(raw, "eccentric-strengthening"),
@@ -132,14 +132,14 @@ def _start(request: ServiceRequest) -> Any:
     return to_date(request.occurrenceDateTime or request.authoredOn)
 
 
-def delivered_sessions(raw_procedures: Iterable[dict[str, Any]], subject_ref: str) -> TherapySessions:
+def delivered_sessions(procedures: Iterable[Read[Procedure]]) -> TherapySessions:
     """Completed physical-therapy Procedures, counted once per calendar day."""
     days = set()
-    for raw in raw_procedures:
-        if raw.get("status") != "completed" or not is_physical_therapy(raw):
+    for read in procedures:
+        if read.status != "completed" or not is_physical_therapy(read.json):
             continue
-        procedure = parse(raw, subject_ref)
-        if isinstance(procedure, Procedure):
+        procedure = read.model_as(Procedure)
+        if procedure is not None:
             when = to_date(procedure.performedDateTime
                            or (procedure.performedPeriod.start if procedure.performedPeriod else None))
             if when is not None:

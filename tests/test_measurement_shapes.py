@@ -14,8 +14,8 @@ from flask.testing import FlaskClient
 from cards.facts import TherapySessions
 from fhir_mappings.monitoring import monitoring_facts
 from fhir_mappings.observations import measurements
-from fhir_mappings.parse import by_type
 from fhir_mappings.questionnaires import questionnaire_outcomes
+from fhir_mappings.record import patient_record, reads
 from tests.builders import LOINC, SNOMED, SUBJECT, UCUM, bundle, hook_request, pt_order
 from tests.conftest import FHIR
 
@@ -34,7 +34,7 @@ PAIN_SNOMED = {"coding": [{"system": SNOMED, "code": "225908003", "display": "Pa
 
 
 def pains(*resources: dict[str, Any]) -> list[float]:
-    return [p.value for p in measurements(resources, SINCE, AS_OF, SUBJECT_REF).pain]
+    return [p.value for p in measurements(reads(resources, SUBJECT_REF), SINCE, AS_OF).pain]
 
 
 @pytest.mark.parametrize(("resource", "values"), [
@@ -100,7 +100,7 @@ def strength_obs(value: Any, unit: str | None, **extra: Any) -> dict[str, Any]:
      [80.0]),
 ])
 def test_strength_symmetry_as_percent_or_ratio(resource: dict[str, Any], values: list[float]) -> None:
-    assert [m.value for m in measurements([resource], SINCE, AS_OF, SUBJECT_REF).strength] == values
+    assert [m.value for m in measurements(reads([resource], SUBJECT_REF), SINCE, AS_OF).strength] == values
 
 
 def qr(qid: str, questionnaire: str | None, authored: str = "2026-11-16", status: str = "completed",
@@ -134,7 +134,7 @@ TOTAL = [{"linkId": "1", "text": "Item 1", "answer": [{"valueInteger": 3}]},
         {"linkId": "pain", "text": "Pain subscale", "answer": [{"valueDecimal": 70}]}]}]), (70.0, "HAGOS")),
 ])
 def test_outcome_scores_from_questionnaire_responses(resource: dict[str, Any], expected: tuple[Any, str]) -> None:
-    found = questionnaire_outcomes([resource], SUBJECT_REF)
+    found = questionnaire_outcomes(reads([resource], SUBJECT_REF))
     assert [(o.value, o.instrument) for o in found] == [expected]
     assert found[0].ref == f"QuestionnaireResponse/{resource['id']}"
 
@@ -148,13 +148,13 @@ def test_outcome_scores_from_questionnaire_responses(resource: dict[str, Any], e
      "questionnaire": "http://example.org/Questionnaire/hagos"},                # no date
 ])
 def test_questionnaire_responses_that_are_not_outcome_scores(resource: dict[str, Any]) -> None:
-    assert questionnaire_outcomes([resource], SUBJECT_REF) == ()
+    assert questionnaire_outcomes(reads([resource], SUBJECT_REF)) == ()
 
 
 def test_questionnaire_outcomes_join_observations_in_the_window() -> None:
-    recorded = by_type([qr("q1", "http://example.org/Questionnaire/hagos", items=TOTAL),
-                        qr("old", "http://example.org/Questionnaire/hagos", authored="2025-01-01")])
-    found = monitoring_facts(recorded, (), (), (), (), TherapySessions(), AS_OF, SUBJECT_REF)
+    record = patient_record(SUBJECT_REF.split("/")[1], [qr("q1", "http://example.org/Questionnaire/hagos", items=TOTAL),
+                            qr("old", "http://example.org/Questionnaire/hagos", authored="2025-01-01")], (), (), False)
+    found = monitoring_facts(record, (), (), TherapySessions(), AS_OF)
     assert [o.ref for o in found.outcome_scores] == ["QuestionnaireResponse/q1"]
 
 

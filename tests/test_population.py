@@ -10,6 +10,7 @@ from cards.engine import evaluate
 from cds_service.pipeline import data_for
 from fhir_mappings.conditions import hamstring_injuries
 from fhir_mappings.facts import build_facts
+from fhir_mappings.record import reads
 from tests import builders as b
 from tests.builders import AS_OF
 from tests.clinical import GUIDELINE
@@ -67,7 +68,7 @@ def test_hamstring_condition_codes(code: str, system: str, text: str | None, ins
 
 
 def injury(**members: Any) -> bool:
-    (found,) = hamstring_injuries([b.condition(**members)], SUBJECT)
+    (found,) = hamstring_injuries(reads([b.condition(**members)], SUBJECT))
     return found.is_high_grade
 
 

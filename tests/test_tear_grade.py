@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from fhir_mappings.conditions import hamstring_injuries
+from fhir_mappings.record import reads
 from fhir_mappings.tear_grade import high_grade_evidence
 from tests import builders as b
 
@@ -73,7 +74,8 @@ def test_what_records_a_high_grade(members: dict[str, Any], evidence: str | None
 
 
 def test_the_injury_carries_the_evidence() -> None:
-    (injury,) = hamstring_injuries([condition(code="S32.611A", text=None)], "Patient/pat-1")
+    (injury,) = hamstring_injuries(reads([condition(code="S32.611A", text=None)], "Patient/pat-1"))
     assert injury.is_high_grade and injury.high_grade_evidence == "diagnosis"
-    (strain,) = hamstring_injuries([condition(text="Grade 1 hamstring strain", severity=SEVERE)], "Patient/pat-1")
+    strained = condition(text="Grade 1 hamstring strain", severity=SEVERE)
+    (strain,) = hamstring_injuries(reads([strained], "Patient/pat-1"))
     assert not strain.is_high_grade and strain.high_grade_evidence is None
