@@ -71,9 +71,29 @@ def run_serve(args: argparse.Namespace) -> int:
     settings = Settings()
     check_start_up(settings)  # refuse to start, naming the file, before any worker boots
     migrate_before_serving()
+    replay_before_serving(settings)
     serve(args.host, args.port, args.workers, args.threads, client_timeout=args.client_timeout,
           metrics_folder=metrics_folder(settings))
     return 0
+
+
+def replay_before_serving(settings: Settings) -> None:
+    """What workers of an earlier run left uncommitted in this instance folder (journals of workers that were
+    killed, the spool) is replayed before the workers start, not at this run's first call. An unreachable
+    database does not stop the start: the records wait, and the workers retry."""
+    import logging
+
+    from cds_service.audit.recorder import AuditTrail
+
+    trail = AuditTrail.from_settings(settings)
+    try:
+        if trail.adopt_orphans() or trail.spool.has_pending():
+            logging.getLogger(__name__).warning("audit: %d records of an earlier run replayed", trail.flush_spool())
+    except Exception as exc:  # noqa: BLE001
+        logging.getLogger(__name__).error("audit records of an earlier run wait for the database (%s)",
+                                          type(exc).__name__)
+    finally:
+        trail.close()
 
 
 def check_start_up(settings: Settings) -> None:

@@ -162,13 +162,13 @@ def reviewed_calls(port: int, query: str = "") -> dict[str, int]:
         before = f"&before={page['nextBefore']}"
 
 
-def audit_counts(database_url: str, hook_instances: list[str]) -> dict[str, int]:
-    """How many audit records each hookInstance has in the database."""
+def audit_counts(database_url: str, values: list[str], column: str = "hook_instance") -> dict[str, int]:
+    """How many audit records each hookInstance (or record id, ...) has in the database."""
     engine = create_engine(database_url)
     try:
         with engine.connect() as db:
-            rows = db.execute(select(calls.c.hook_instance, func.count()).where(
-                calls.c.hook_instance.in_(hook_instances)).group_by(calls.c.hook_instance)).all()
+            rows = db.execute(select(calls.c[column], func.count()).where(
+                calls.c[column].in_(values)).group_by(calls.c[column])).all()
     finally:
         engine.dispose()
-    return {h: 0 for h in hook_instances} | {h: int(n) for h, n in rows}
+    return {v: 0 for v in values} | {v: int(n) for v, n in rows}

@@ -7,6 +7,9 @@ Skipped, saying why, without CDS_TEST_POSTGRES_URL."""
 from __future__ import annotations
 
 import itertools
+import signal
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -17,7 +20,8 @@ import pytest
 from werkzeug.security import generate_password_hash
 
 from cds_service.auth.devkeys import create_dev_issuer
-from tests.audit.support import NO_POSTGRES, POSTGRES_URL, free_port, postgres_schema, wait_until
+from tests.audit.support import NO_POSTGRES, POSTGRES_URL, ROOT, free_port, postgres_schema, wait_until
+from tests.audit.test_journal import KILLED_WRITER
 from tests.replicas import (
     REVIEWER,
     SIGN,
@@ -169,3 +173,16 @@ def test_rolling_restart_under_load_fails_no_call_and_loses_no_record(cluster: C
     acknowledged = [h for c in load for h, _, _ in c.acknowledged] + in_flight
     assert len(acknowledged) > 30  # the restarts happened under load
     assert wait_until(lambda: set(audit_counts(cluster.database_url, acknowledged).values()) == {1})
+
+
+def test_a_restarted_instance_replays_what_its_killed_workers_left_before_it_serves(cluster: Cluster) -> None:
+    instance = cluster.instances[2]
+    assert instance.terminate() == 0
+    script = KILLED_WRITER.format(root=str(ROOT), folder=str(instance.folder / "audit-journal"))
+    assert subprocess.run([sys.executable, "-c", script], cwd=ROOT).returncode == -signal.SIGKILL
+    assert len(instance.journal_segments()) == 2  # a worker SIGKILLed with 60 records not committed
+    instance.launch()
+    instance.wait_ready()
+    assert instance.journal_segments() == []
+    left = [f"call-{n:04d}" for n in range(60)]  # record ids of tests/audit/test_journal.py's records
+    assert set(audit_counts(cluster.database_url, left, "record_id").values()) == {1}  # before any call came
