@@ -124,5 +124,8 @@ def serve(host: str, port: int, workers: int, threads: int, app_factory: Callabl
         "limit_request_field_size": 8190,
         "accesslog": None,
         "preload_app": True,
+        # gunicorn 27's control socket (~/.gunicorn/gunicorn.ctl) is shared by every instance of a host,
+        # one stopping removes another's, and nothing here uses it.
+        "control_socket_disable": True,
         **hooks,
     }, app_factory).run()
