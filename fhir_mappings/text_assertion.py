@@ -32,6 +32,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
+from fhir_mappings.phrase_regex import phrase_tree_pattern
+
 RULES_FILE = Path(__file__).with_name("assertion") / "context-rules.json"
 ANSWERS_LIMIT = 4096  # remembered (concept set, text) answers
 VOCABULARY_LIMIT = 50_000  # strings learnt from texts before the pipeline is rebuilt (about 30 MB)
@@ -52,10 +54,10 @@ class TextConcept:
 
 def word_start_regex(phrases: Iterable[str]) -> re.Pattern[str] | None:
     """One regex for lower-case phrases, each matching at a word start (not after a letter or digit)."""
-    unique = sorted({p.lower() for p in phrases}, key=len, reverse=True)
+    unique = {p.lower() for p in phrases}
     if not unique:
         return None
-    return re.compile(rf"(?<![^\W_])(?:{'|'.join(re.escape(p) for p in unique)})")
+    return re.compile(rf"(?<![^\W_])(?:{phrase_tree_pattern(unique)})")  # longest phrase first, as a tree
 
 
 class _Reader:
