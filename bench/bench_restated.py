@@ -45,12 +45,26 @@ class Run:
         self.batches = itertools.count()
 
     def env(self, instance: str) -> dict[str, str]:
-        return {**os.environ, "CDS_CONFIG": str(self.issuer.config), "CDS_INSTANCE_PATH": str(self.work / instance),
-                "CDS_AUTH_REQUIRED": "true"}
+        return {
+            **os.environ,
+            "CDS_CONFIG": str(self.issuer.config),
+            "CDS_INSTANCE_PATH": str(self.work / instance),
+            "CDS_AUTH_REQUIRED": "true",
+        }
 
     def serve(self, instance: str, port: int) -> tuple[subprocess.Popen[bytes], float]:
-        cmd = [sys.executable, "-m", "cds_service.cli", "serve", "--port", str(port),
-               "--workers", str(self.args.workers), "--threads", str(self.args.threads)]
+        cmd = [
+            sys.executable,
+            "-m",
+            "cds_service.cli",
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            str(self.args.workers),
+            "--threads",
+            str(self.args.threads),
+        ]
         started = time.monotonic()
         return start(cmd, self.env(instance), log=self.work / f"{instance}.log"), started
 
@@ -61,8 +75,11 @@ class Run:
         """Seconds from `started` to the first 200 to a signed typical call."""
         minter, data = self.minter(port), self.body.read_bytes()
         while time.monotonic() - started < timeout:
-            request = urllib.request.Request(f"http://127.0.0.1:{port}{SERVICE}", data=data, headers={
-                "Content-Type": "application/json", "Authorization": f"Bearer {minter.mint()}"})
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{port}{SERVICE}",
+                data=data,
+                headers={"Content-Type": "application/json", "Authorization": f"Bearer {minter.mint()}"},
+            )
             try:
                 with urllib.request.urlopen(request, timeout=10) as response:
                     if response.status == 200:
@@ -102,12 +119,16 @@ def main() -> None:
     parser.add_argument("--calls", type=int, nargs=2, default=(1000, 10000), help="memory read after each")
     args = parser.parse_args()
     run = Run(args)
-    print(f"workers={args.workers} threads={args.threads} load average at start "
-          f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}; work folder {run.work}")
+    print(
+        f"workers={args.workers} threads={args.threads} load average at start "
+        f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}; work folder {run.work}"
+    )
 
     start_times = startups(run, args.startups)
-    print(f"start to first answered call: median {statistics.median(start_times):.2f} s "
-          f"({', '.join(f'{s:.2f}' for s in start_times)})")
+    print(
+        f"start to first answered call: median {statistics.median(start_times):.2f} s "
+        f"({', '.join(f'{s:.2f}' for s in start_times)})"
+    )
 
     port, bare_port = free_port(), free_port()
     service, started = run.serve("service", port)
@@ -115,11 +136,24 @@ def main() -> None:
     try:
         run.first_answer(port, started)
         response = run.work / "response.json"
-        request = urllib.request.Request(f"http://127.0.0.1:{port}{SERVICE}", data=run.body.read_bytes(), headers={
-            "Content-Type": "application/json", "Authorization": f"Bearer {run.minter(port).mint()}"})
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}{SERVICE}",
+            data=run.body.read_bytes(),
+            headers={"Content-Type": "application/json", "Authorization": f"Bearer {run.minter(port).mint()}"},
+        )
         response.write_bytes(urllib.request.urlopen(request, timeout=10).read())
-        bare = start([sys.executable, str(ROOT / "bench" / "bare_app.py"), str(response), str(bare_port),
-                      str(args.workers), str(args.threads)], run.env("bare"), log=run.work / "bare.log")
+        bare = start(
+            [
+                sys.executable,
+                str(ROOT / "bench" / "bare_app.py"),
+                str(response),
+                str(bare_port),
+                str(args.workers),
+                str(args.threads),
+            ],
+            run.env("bare"),
+            log=run.work / "bare.log",
+        )
         servers.append(bare)
         cpu_ms = memory(run, port, service.pid, args.calls)
         ratio(run, port, bare_port, service.pid, bare.pid, cpu_ms)
@@ -162,12 +196,16 @@ def ratio(run: Run, port: int, bare_port: int, pid: int, bare_pid: int, cpu_ms: 
             result = run_wrk(f"http://127.0.0.1:{target}{SERVICE}", script, args.cpu_seconds, args.cpu_connections, 2)
             result["cpu_ms"] = (tree_cpu_seconds(server) - before) * 1000 / max(result["requests"], 1)
             figures.append(result)
-        print(f"round {index + 1}: service {ours[-1]['cpu_ms']:.2f} ms CPU per request ({ours[-1]['rps']:.0f} req/s, "
-              f"errors {ours[-1]['errors']}, tokens {tokens}), bare {theirs[-1]['cpu_ms']:.2f} ms "
-              f"({theirs[-1]['rps']:.0f} req/s): {ours[-1]['cpu_ms'] / theirs[-1]['cpu_ms']:.2f}x")
+        print(
+            f"round {index + 1}: service {ours[-1]['cpu_ms']:.2f} ms CPU per request ({ours[-1]['rps']:.0f} req/s, "
+            f"errors {ours[-1]['errors']}, tokens {tokens}), bare {theirs[-1]['cpu_ms']:.2f} ms "
+            f"({theirs[-1]['rps']:.0f} req/s): {ours[-1]['cpu_ms'] / theirs[-1]['cpu_ms']:.2f}x"
+        )
     mine, bare = statistics.median(r["cpu_ms"] for r in ours), statistics.median(r["cpu_ms"] for r in theirs)
-    print(f"server CPU per request (median of {args.cpu_rounds}, {args.cpu_connections} connections): service "
-          f"{mine:.2f} ms, bare {bare:.2f} ms, ratio {mine / bare:.2f}x (target <= 3x)")
+    print(
+        f"server CPU per request (median of {args.cpu_rounds}, {args.cpu_connections} connections): service "
+        f"{mine:.2f} ms, bare {bare:.2f} ms, ratio {mine / bare:.2f}x (target <= 3x)"
+    )
 
 
 def latency(run: Run, port: int, cpu_ms: float) -> None:
@@ -176,12 +214,16 @@ def latency(run: Run, port: int, cpu_ms: float) -> None:
     single = run_wrk(url, run.script(port, int(1.5 * 10 * 1000 / max(cpu_ms, 0.5)) + 500, 1), 10, 1, 1)
     tokens = int(1.5 * args.duration * 2000 / cpu_ms) + 1000
     loaded = run_wrk(url, run.script(port, tokens, 2), args.duration, args.connections, 2)
-    print(f"one connection, 10 s: p50 {single['p50']:.2f} ms, p99 {single['p99']:.2f} ms, "
-          f"{single['rps']:.0f} req/s, errors {single['errors']}")
-    print(f"{args.connections} connections, {args.duration:.0f} s: p50 {loaded['p50']:.2f} ms, p90 "
-          f"{loaded['p90']:.2f} ms, p99 {loaded['p99']:.2f} ms, {loaded['rps']:.0f} req/s, {loaded['requests']} "
-          f"calls (tokens {tokens}), errors {loaded['errors']}; p99 / single p50 = "
-          f"{loaded['p99'] / single['p50']:.1f}x (target <= 10x)")
+    print(
+        f"one connection, 10 s: p50 {single['p50']:.2f} ms, p99 {single['p99']:.2f} ms, "
+        f"{single['rps']:.0f} req/s, errors {single['errors']}"
+    )
+    print(
+        f"{args.connections} connections, {args.duration:.0f} s: p50 {loaded['p50']:.2f} ms, p90 "
+        f"{loaded['p90']:.2f} ms, p99 {loaded['p99']:.2f} ms, {loaded['rps']:.0f} req/s, {loaded['requests']} "
+        f"calls (tokens {tokens}), errors {loaded['errors']}; p99 / single p50 = "
+        f"{loaded['p99'] / single['p50']:.1f}x (target <= 10x)"
+    )
 
 
 if __name__ == "__main__":
