@@ -26,6 +26,7 @@ from fhir.resources.R4B.medicationrequest import MedicationRequest
 from cards.facts import AnalgesicOrder
 from fhir_mappings.dose_forms import route_of
 from fhir_mappings.indications import is_for_another_problem
+from fhir_mappings.medications import medication_concept, medication_text
 from fhir_mappings.record import Read
 from fhir_mappings.stated_durations import longest_stated_days
 from fhir_mappings.text_assertion import TextConcept, is_affirmed, word_start_regex
@@ -62,8 +63,8 @@ def _named_ingredients() -> dict[str, TextConcept]:
 def analgesic_ingredient(raw: dict[str, Any]) -> str | None:
     """The acetaminophen or NSAID ingredient a MedicationRequest orders, or None."""
     table = product_table()
-    concept = raw.get("medicationCodeableConcept")
-    if not isinstance(concept, dict):
+    concept = medication_concept(raw)
+    if concept is None:
         return None
     texts = [concept.get("text")] + [c.get("display") for c in concept.get("coding") or [] if isinstance(c, dict)]
     text = " ".join(t for t in texts if isinstance(t, str)).lower()
@@ -125,8 +126,7 @@ def course_days(request: Any) -> tuple[float | None, str | None]:
 def order_texts(request: Any) -> list[Any]:
     """The free text of a MedicationRequest where a sig states its course: the medication text (order entry
     often writes the whole sig there), dosage text and instructions, notes."""
-    concept = request.medicationCodeableConcept
-    texts: list[Any] = [concept.text if concept is not None else None]
+    texts: list[Any] = [medication_text(request)]
     for dosage in request.dosageInstruction or []:
         texts += [dosage.text, dosage.patientInstruction]
     return texts + [note.text for note in request.note or []]

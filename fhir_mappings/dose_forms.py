@@ -15,6 +15,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from functools import cache
 from typing import Any, Literal
 
+from fhir_mappings.medications import medication_concept, medication_form
+
 Route = Literal["oral", "local"]
 
 
@@ -41,7 +43,7 @@ def _route_texts(raw: dict[str, Any]) -> list[str]:
 
 
 def _product_texts(raw: dict[str, Any]) -> list[str]:
-    return list(_concept_texts(raw.get("medicationCodeableConcept")))
+    return [*_concept_texts(medication_concept(raw)), *_concept_texts(medication_form(raw))]
 
 
 def _dosage_texts(raw: dict[str, Any]) -> list[str]:

@@ -7,8 +7,9 @@ problem (hamstring-injury, hamstring-region, hamstring-related-problem: thigh an
 without a site). It is another problem when it names another body site (other-body-site: 'knee
 osteoarthritis', a shoulder bodySite) or anything else: a code outside those sets, or text with a word
 that hamstring-related-problem's neutral words do not cover ('Osteoarthritis', 'Gout'; 'Acute pain' and
-'Pain in right hip' name no other problem). A referral whose structured reasons say nothing is also read
-in its own text (code, details, notes): another body site named there and no hamstring.
+'Pain in right hip' name no other problem). An order whose structured reasons say nothing is also read
+in its own text: a referral's code, details and notes; a prescription's sig (dosage text and instructions,
+notes: '1 tab TID for L knee pain'): another body site named there and no hamstring.
 
 The order is for another problem when a reason names one and none names the hamstring. An order that
 names no problem stays a candidate, as before.
@@ -20,6 +21,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+from fhir_mappings.medications import medication_concept
 from fhir_mappings.terminology import concept_set
 
 HAMSTRING_SETS = ("hamstring-injury", "hamstring-region", "hamstring-related-problem")
@@ -37,6 +39,8 @@ def is_for_another_problem(raw: dict[str, Any], conditions: Mapping[str, dict[st
     verdicts = set(_verdicts(raw, conditions)) - {""}
     if not verdicts and raw.get("resourceType") == "ServiceRequest":
         verdicts = {_text_verdict(_order_texts(raw))}
+    elif not verdicts and raw.get("resourceType") == "MedicationRequest":
+        verdicts = {_text_verdict(_sig_texts(raw))}
     return OTHER in verdicts and HAMSTRING not in verdicts
 
 
@@ -101,6 +105,18 @@ def _order_texts(raw: dict[str, Any]) -> list[str]:
     texts = [code.get("text"), *(c.get("display") for c in _listed(code.get("coding")))]
     texts += [d.get("text") for d in _listed(raw.get("orderDetail"))]
     texts += [n.get("text") for n in _listed(raw.get("note"))] + [raw.get("patientInstruction")]
+    return [t for t in texts if isinstance(t, str)]
+
+
+def _sig_texts(raw: dict[str, Any]) -> list[str]:
+    """Where a prescriber writes the reason in words ('1 tab TID for L knee pain'): the dosage lines' text,
+    patient instruction and additional instructions, the notes, and the drug's own text (a whole sig)."""
+    concept = medication_concept(raw)
+    texts = [concept.get("text") if concept is not None else None]
+    for dosage in _listed(raw.get("dosageInstruction")):
+        texts += [dosage.get("text"), dosage.get("patientInstruction")]
+        texts += [c.get("text") for c in _listed(dosage.get("additionalInstruction"))]
+    texts += [n.get("text") for n in _listed(raw.get("note"))]
     return [t for t in texts if isinstance(t, str)]
 
 
