@@ -1,7 +1,8 @@
 """MedicationRequest -> acetaminophen and NSAID courses with their length in days (HAM-05).
 
-The drug: an RxNorm ingredient or product code from `analgesic_products.json` (a curated table naming
-its sources), else an ingredient or brand name in the text, read with its assertion status (a name in a
+The drug (named by medicationCodeableConcept, or by medicationReference: fhir_mappings/medications.py): an
+RxNorm ingredient or product code from `analgesic_products.json` (a curated table naming its sources), else
+an ingredient, brand or class name ('NSAIDs') in the text, read with its assertion status (a name in a
 negated or conditional phrase is not an order of it: fhir_mappings/text_assertion.py). Low-dose aspirin
 and forms that stay where they are applied (topical gel, patch, eye drops: fhir_mappings/dose_forms.py,
 which reads the route and dose form, so an oral softgel capsule is oral) are not analgesic courses, nor is

@@ -47,12 +47,18 @@ class _TextAssertion(_Open):
     stillCounts: list[str] = []
 
 
+class _TextTypos(_Open):
+    words: list[str] = Field(min_length=1)
+    why: str = Field(min_length=1)
+
+
 class ConceptSetFile(_Open):
     resourceType: Literal["ValueSet"]
     id: str = Field(min_length=1)
     compose: _Compose
     textPatterns: list[str] = []
     textAssertion: _TextAssertion = _TextAssertion()
+    textTypos: _TextTypos | None = None
     neutralWords: list[str] = []
 
 

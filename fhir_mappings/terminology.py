@@ -5,7 +5,8 @@ prefix, which is how ICD-10-CM's hierarchy works) and `textPatterns` for codings
 A text pattern matches at the start of a word ("hoos" matches "HOOS JR", not "choose"; "complete tear"
 does not match "incomplete tear"), and free text counts only where the mention is affirmed: not negated,
 conditional, historical or about another site (fhir_mappings/text_assertion.py; a set may still count some
-of those: `textAssertion.stillCounts`). A coding whose code is in the set matches whatever its display
+of those: `textAssertion.stillCounts`). A set may tolerate one-letter typos of some words (`textTypos`:
+fhir_mappings/typos.py). A coding whose code is in the set matches whatever its display
 says: the display is the code's label, not free text. Codes come with their source and confidence
 (terminology.md); none is written in a mapper.
 
@@ -27,6 +28,7 @@ from typing import Any
 import orjson
 
 from fhir_mappings.text_assertion import TextConcept, is_affirmed, word_start_regex
+from fhir_mappings.typos import one_edit_forms
 
 TERMINOLOGY_DIR = Path(__file__).with_name("terminology")
 # Every concept set the mappers read, one file each: checked at start-up (fhir_mappings/reference_data.py),
@@ -139,7 +141,8 @@ def _parse(data: dict[str, Any]) -> ConceptSet:
         codes.update((system, c["code"]) for c in include.get("concept", []))
         prefixes.extend((system, f["value"].replace(".", "").upper()) for f in include.get("filter", [])
                         if f.get("op") == "is-a")
-    patterns = tuple(p.lower() for p in data.get("textPatterns", []))
+    patterns = tuple(p.lower() for p in data.get("textPatterns", [])) + tuple(
+        sorted(one_edit_forms(data.get("textTypos", {}).get("words", []))))
     counted = frozenset(data.get("textAssertion", {}).get("stillCounts", []))
     neutral = tuple(w.lower() for w in data.get("neutralWords", []))
     return ConceptSet(id=data["id"], codes=frozenset(codes), prefixes=tuple(prefixes), text_patterns=patterns,
