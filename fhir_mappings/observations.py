@@ -6,7 +6,8 @@ few the criteria read. A measurement is the Observation itself or, in a panel, t
 each kind (pain in a pain panel's component). Values come from valueInteger, valueQuantity.value or a
 number in valueString ("8", "8/10", "85 %"). A pain value outside 0-10 is skipped, and so is a pain
 score recorded for another body site (other-body-site, on bodySite, else on the code's text, unless the
-site is in hamstring-region). Strength symmetry is a percent, or a ratio (unit `1`) read as a percent.
+site is in hamstring-region). Strength symmetry is a percent, or a ratio (unit `1`, or a valueRatio of the
+injured side to the other) read as a percent; a pain score sent as a valueRatio counts when out of 10.
 No card rather than a guess.
 """
 
@@ -115,19 +116,34 @@ def _effective(raw: dict[str, Any]) -> str | None:
     return None
 
 
-NUMBER_TEXT = re.compile(r"^\s*(\d{1,6}(?:[.,]\d+)?)\s*(%|/\s*10)?\s*$")
+NUMBER_TEXT = re.compile(r"^\s*(\d{1,6}(?:[.,]\d+)?)\s*(%|/\s*10|out\s+of\s+10)?\s*$", re.IGNORECASE)
+SCORE_OUT_OF = 10.0  # a pain or rating scale sent as a Ratio: 7 : 10
 
 
 def _number(element: Any) -> float | None:
-    """A number from valueInteger, valueQuantity.value or valueString ("8", "8/10", "85 %")."""
+    """A number from valueInteger, valueQuantity.value, a score out of 10 sent as valueRatio (7 : 10) or
+    valueString ("8", "8/10", "8 out of 10", "85 %")."""
     if element.valueInteger is not None:
         return amount(element.valueInteger, "observation value")
     quantity = element.valueQuantity
     if quantity is not None and quantity.value is not None:
         return amount(quantity.value, "observation value")
+    ratio = _ratio(element)
+    if ratio is not None:
+        return ratio[0] if ratio[1] == SCORE_OUT_OF else None
     text = element.valueString
     match = NUMBER_TEXT.match(text) if isinstance(text, str) else None
     return float(match.group(1).replace(",", ".")) if match else None
+
+
+def _ratio(element: Any) -> tuple[float, float] | None:
+    """valueRatio as (numerator, denominator), both present and the denominator not zero."""
+    ratio = element.valueRatio
+    if ratio is None or ratio.numerator is None or ratio.denominator is None:
+        return None
+    top = amount(ratio.numerator.value, "ratio numerator")
+    bottom = amount(ratio.denominator.value, "ratio denominator")
+    return (top, bottom) if top is not None and bottom else None
 
 
 def _ref(read: Read[Observation]) -> str:
@@ -167,11 +183,12 @@ def _outcome(read: Read[Observation], when: date, element: Any, raw_element: dic
 def _strength(read: Read[Observation], when: date, element: Any, raw_element: dict[str, Any]) -> Measurement | None:
     quantity = element.valueQuantity
     units = {(quantity.code or "").strip().lower(), (quantity.unit or "").strip().lower()} if quantity else set()
-    value = _number(element)
+    ratio = _ratio(element)  # injured side : other side (180 N : 230 N)
+    value = ratio[0] / ratio[1] if ratio is not None else _number(element)
     text = element.valueString if isinstance(element.valueString, str) else ""
     if value is None or is_other_site(read.json):  # quadriceps or hip abductor symmetry is not hamstring strength
         return None
-    if units & RATIO_UNITS and not units & PERCENT_UNITS:
+    if ratio is not None or (units & RATIO_UNITS and not units & PERCENT_UNITS):
         if value > MAX_SYMMETRY_RATIO:
             return None
         value *= 100
