@@ -8,7 +8,8 @@ Needs `wrk`. Loopback only, bounded. Reports, in this order:
 2. worker memory (RSS, PSS, private) after 1,000 and after 10,000 calls, a patient not seen lately on each;
 3. server CPU per request (the server's process tree, from /proc: the client's CPU is not in it), service and
    bare in turns, `--cpu-rounds` times, and their ratio;
-4. p50 of one connection, then p99 at `--connections` for `--duration` seconds, and errors.
+4. p50 of one connection, then p99 at `--connections` for `--duration` seconds, and errors (the bare endpoint
+   the same way for 10 s); then the service at `--connections` paced to about half its saturated rate.
 """
 
 from __future__ import annotations
@@ -88,9 +89,9 @@ class Run:
                 time.sleep(0.01)
         raise RuntimeError(f"no answer on port {port} within {timeout} s (see {self.work})")
 
-    def script(self, port: int, tokens: int, threads: int) -> Path:
+    def script(self, port: int, tokens: int, threads: int, delay_ms: int = 0) -> Path:
         path = self.minter(port).write(self.work / f"tokens-{next(self.batches)}.txt", tokens)
-        return wrk_script(self.work, self.body, path, threads)
+        return wrk_script(self.work, self.body, path, threads, delay_ms)
 
 
 def startups(run: Run, times: int) -> list[float]:
@@ -157,7 +158,7 @@ def main() -> None:
         servers.append(bare)
         cpu_ms = memory(run, port, service.pid, args.calls)
         ratio(run, port, bare_port, service.pid, bare.pid, cpu_ms)
-        latency(run, port, cpu_ms)
+        latency(run, port, bare_port, cpu_ms)
         for pid in children(service.pid):
             print(f"worker {pid} at the end: " + ", ".join(f"{k} {v:.1f} MB" for k, v in memory_mb(pid).items()))
     finally:
@@ -208,21 +209,38 @@ def ratio(run: Run, port: int, bare_port: int, pid: int, bare_pid: int, cpu_ms: 
     )
 
 
-def latency(run: Run, port: int, cpu_ms: float) -> None:
+def latency(run: Run, port: int, bare_port: int, cpu_ms: float) -> None:
+    """p50 of one connection and p99 at --connections, the service for --duration and the bare endpoint for
+    10 s; then the service at --connections paced to about half of what two cores can serve."""
     args = run.args
-    url = f"http://127.0.0.1:{port}{SERVICE}"
-    single = run_wrk(url, run.script(port, int(1.5 * 10 * 1000 / max(cpu_ms, 0.5)) + 500, 1), 10, 1, 1)
-    tokens = int(1.5 * args.duration * 2000 / cpu_ms) + 1000
-    loaded = run_wrk(url, run.script(port, tokens, 2), args.duration, args.connections, 2)
-    print(
-        f"one connection, 10 s: p50 {single['p50']:.2f} ms, p99 {single['p99']:.2f} ms, "
-        f"{single['rps']:.0f} req/s, errors {single['errors']}"
+    figures = {}
+    for name, target, seconds in (("service", port, args.duration), ("bare", bare_port, 10)):
+        url = f"http://127.0.0.1:{target}{SERVICE}"
+        single = run_wrk(url, run.script(port, int(1.5 * 10 * 1000 / max(cpu_ms, 0.5)) + 500, 1), 10, 1, 1)
+        tokens = int(1.5 * seconds * 2000 / cpu_ms) + 1000
+        loaded = run_wrk(url, run.script(port, tokens, 2), seconds, args.connections, 2)
+        figures[name] = single, loaded
+        print(
+            f"{name}: one connection, 10 s: p50 {single['p50']:.2f} ms, p99 {single['p99']:.2f} ms, "
+            f"{single['rps']:.0f} req/s, errors {single['errors']}; {args.connections} connections, {seconds:.0f} s: "
+            f"p50 {loaded['p50']:.2f} ms, p90 {loaded['p90']:.2f} ms, p99 {loaded['p99']:.2f} ms, "
+            f"{loaded['rps']:.0f} req/s, {loaded['requests']} calls, errors {loaded['errors']}; "
+            f"p99 / single p50 = {loaded['p99'] / single['p50']:.1f}x (target <= 10x)"
+        )
+    single, loaded = figures["service"]
+    delay_ms = max(1, round(args.connections / (0.5 * loaded["rps"]) * 1000 - single["p50"]))
+    paced = run_wrk(
+        f"http://127.0.0.1:{port}{SERVICE}",
+        run.script(port, int(1.5 * 0.5 * loaded["rps"] * args.duration) + 1000, 2, delay_ms),
+        args.duration,
+        args.connections,
+        2,
     )
     print(
-        f"{args.connections} connections, {args.duration:.0f} s: p50 {loaded['p50']:.2f} ms, p90 "
-        f"{loaded['p90']:.2f} ms, p99 {loaded['p99']:.2f} ms, {loaded['rps']:.0f} req/s, {loaded['requests']} "
-        f"calls (tokens {tokens}), errors {loaded['errors']}; p99 / single p50 = "
-        f"{loaded['p99'] / single['p50']:.1f}x (target <= 10x)"
+        f"service, {args.connections} connections paced ({delay_ms} ms between a connection's calls), "
+        f"{args.duration:.0f} s: {paced['rps']:.0f} req/s ({paced['rps'] / loaded['rps']:.0%} of the saturated rate), "
+        f"p50 {paced['p50']:.2f} ms, p99 {paced['p99']:.2f} ms, errors {paced['errors']}; p99 / single p50 = "
+        f"{paced['p99'] / single['p50']:.1f}x"
     )
 
 

@@ -71,9 +71,11 @@ class Minter:
         return path
 
 
-def wrk_script(folder: Path, body: Path, tokens: Path, threads: int) -> Path:
+def wrk_script(folder: Path, body: Path, tokens: Path, threads: int, delay_ms: int = 0) -> Path:
+    """`delay_ms`: each connection waits so long after each answer (a paced client, below saturation)."""
     script = folder / f"signed-{tokens.stem}.lua"
-    script.write_text(LUA_SIGNED.format(body=body, tokens=tokens, threads=threads))
+    pacing = f"function delay()\n  return {delay_ms}\nend\n" if delay_ms else ""
+    script.write_text(LUA_SIGNED.format(body=body, tokens=tokens, threads=threads) + pacing)
     return script
 
 
