@@ -82,6 +82,26 @@ def test_a_stop_at_the_end_of_a_clause_about_the_exercise(text: str, named: bool
 @pytest.mark.parametrize(
     ("text", "named"),
     [
+        ("Isometric bridge hold 30 s, Nordic lowers 3x5", True),
+        ("Bridge hold x 30 s, then Nordics", True),
+        ("Nordics 2x/wk, held at 3x5 this week", True),
+        ("Drop sets of Nordic curls", True),
+        ("Stop at end range, eccentric lowering 3 s", True),
+        ("Hold Nordics this week", False),
+        ("Hold for now: Nordic curls", False),
+        ("Hold the Nordics this week", False),
+        ("Nordics held this week", False),
+        ("Drop Nordics for now", False),
+        ("Stop Nordics", False),
+    ],
+)
+def test_holds_drops_and_stops_that_describe_how_an_exercise_is_done(text: str, named: bool) -> None:
+    assert concept_set(ECC).has_text(text) is named
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
         ("Knee immobilizer locked at 30 degrees", True),
         ("R knee immobiliser x 2/52", True),
         ("Knee splint for immobilisation, locked in flexion", True),
