@@ -115,6 +115,20 @@ def test_a_knee_immobiliser_holds_the_hamstrings_still(text: str, named: bool) -
     assert concept_set(REST).has_text(text) is named
 
 
+@pytest.mark.parametrize(
+    ("text", "stop"),
+    [
+        ("PT completed early due to pain", True),
+        ("Program cut short - not tolerating Nordics", True),
+        ("Completed, pain-free, discharged to HEP", True),  # a discharge: whether it came early is for HAM-07
+        ("Completed as planned", False),
+        ("Completed 12 weeks, goals met", False),
+    ],
+)
+def test_an_end_before_the_plan_is_a_stop(text: str, stop: bool) -> None:
+    assert concept_set("discontinuation-wording").has_text(text) is stop
+
+
 def med(**members: Any) -> dict[str, Any]:
     return {
         "resourceType": "MedicationRequest",
