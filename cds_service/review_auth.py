@@ -1,4 +1,5 @@
-"""Reviewer logins for /review: HTTP Basic against password hashes from CDS_REVIEW_USERS.
+"""Reviewer logins for /review: HTTP Basic against password hashes from CDS_REVIEW_USERS. A refusal is a
+401 with a JSON OperationOutcome, like every error of the service (a browser shows its login prompt).
 
 There is no default account: with no users configured every request is refused. A password check
 (scrypt) costs tens of milliseconds, so a successful one is remembered for a few minutes by a keyed
@@ -17,6 +18,8 @@ from flask import Response
 from werkzeug.datastructures import Authorization
 from werkzeug.security import check_password_hash
 
+from cds_service.errors import error_response
+
 REMEMBER_SECONDS = 300
 MAX_REMEMBERED = 256
 _KEY = secrets.token_bytes(32)
@@ -30,9 +33,10 @@ def reviewer_refused(users: dict[str, str], auth: Authorization | None) -> Respo
         hashed = users.get(auth.username)
         if hashed is not None and _verified(auth.username, auth.password, hashed):
             return None
-    return Response("Reviewer login required.\n", 401, mimetype="text/plain",
-                    headers={"WWW-Authenticate": 'Basic realm="hamstring-cds review", charset="UTF-8"',
-                             "Cache-Control": "no-store"})
+    refused = error_response(401, "Reviewer login required: HTTP Basic with a login from CDS_REVIEW_USERS")
+    refused.headers["WWW-Authenticate"] = 'Basic realm="hamstring-cds review", charset="UTF-8"'
+    refused.headers["Cache-Control"] = "no-store"
+    return refused
 
 
 def _verified(user: str, password: str, hashed: str) -> bool:

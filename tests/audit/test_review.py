@@ -42,6 +42,7 @@ def test_review_refuses_without_a_valid_login(reviewer_app: Flask, make_app: Cal
         response = client.get(path, headers=headers)
         assert response.status_code == 401 and "Basic" in response.headers["WWW-Authenticate"]
         assert b"HAM-" not in response.data
+        assert response.is_json and response.json["issue"][0]["code"] == "login"  # a JSON OperationOutcome
     closed = make_app()  # no reviewer configured: nobody gets in, whatever they send
     assert closed.test_client().get(path, headers=login()).status_code == 401
 
