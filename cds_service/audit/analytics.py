@@ -112,7 +112,8 @@ def _feedback_details(db: Connection, scope: Scope, reasons: ReasonCoder, by: st
         else:
             standard = row.standard_code or None
             out["overridden"][where].append({
-                "code": row.reason_code or None, "display": row.reason_display or None,
+                "code": row.reason_code or None,  # the display sent, else the configured one for a local code
+                "display": row.reason_display or reasons.local_display.get(row.reason_code or "") or None,
                 "standard_code": standard, "standard_display": reasons.standard_display(standard),
                 "category": reasons.category(standard), "count": int(row.n)})
     return out

@@ -130,6 +130,7 @@ def test_analytics_per_criterion_with_no_feedback_groups_and_comments(make_app: 
     assert ham01["firing_rate"] == 75.0 and ham01["no_feedback_rate"] == 0.333
     local = next(r for r in ham01["override_reasons"] if r["code"] == "patient-declined")
     assert (local["standard_code"], local["category"]) == ("patient-refuses", "does-not-align-preferences")
+    assert local["display"] == "Patient declined the recommendation"  # sent without; the configured display
     ham02 = next(c for c in group["criteria"] if c["criterion"] == "HAM-02")
     assert ham02["overridden"] == 2 and {r["standard_code"] for r in ham02["override_reasons"]} == {
         None, "action-completed"}  # seed's urn:x reason is not coded
