@@ -13,6 +13,7 @@ from typing import Any
 
 from cards.facts import ClinicalFacts, HamstringInjury, TherapyPlan, UnreadableOrder
 from fhir_mappings.conditions import hamstring_injuries, patient_age
+from fhir_mappings.indications import conditions_by_ref, is_therapy_for_another_problem
 from fhir_mappings.monitoring import monitoring_facts
 from fhir_mappings.order_reasons import order_reason_injuries
 from fhir_mappings.order_text import is_physical_therapy
@@ -67,7 +68,7 @@ def build_facts(data: HookData, as_of: date, encounter_diagnosis_days: int | Non
     """`encounter_diagnosis_days`: the guideline's window for encounter diagnoses without a clinical status
     (`[population]`); None counts none of them."""
     record = read_record(data)
-    plans = _plans(record.under_review, record.service_requests)
+    plans = _plans(record.under_review, record.service_requests, conditions_by_ref(r.json for r in record.conditions))
     injuries = _injuries(record, as_of, encounter_diagnosis_days)
     sessions = delivered_sessions(record.procedures)
     monitored = monitoring_facts(record, injuries, plans, sessions, as_of)
@@ -112,8 +113,10 @@ def unreadable_orders(drafts: Iterable[Read[Any]]) -> tuple[UnreadableOrder, ...
     return tuple(out)
 
 
-def _plans(drafts: Iterable[Read[Any]], recorded: Iterable[Read[Any]]) -> tuple[TherapyPlan, ...]:
-    """Physical-therapy plans: the drafts first, then the recorded orders (resources of other types are skipped)."""
+def _plans(drafts: Iterable[Read[Any]], recorded: Iterable[Read[Any]],
+           conditions: Mapping[str, dict[str, Any]]) -> tuple[TherapyPlan, ...]:
+    """Physical-therapy plans: the drafts first, then the recorded orders (resources of other types are skipped);
+    therapy for another problem (knee osteoarthritis, a shoulder: indications.py) is not hamstring rehabilitation."""
     plans = []
     seen: set[str] = set()
     for read in [*drafts, *recorded]:
@@ -122,6 +125,8 @@ def _plans(drafts: Iterable[Read[Any]], recorded: Iterable[Read[Any]]) -> tuple[
         seen.add(read.ref)
         if read.is_draft and stops_therapy(read.json):
             continue  # a draft stopping therapy (and the order it stops) is not a plan to judge: HAM-07 reads it
+        if is_therapy_for_another_problem(read.json, conditions):
+            continue
         plan = therapy_plan(read)
         if plan is not None:
             plans.append(plan)

@@ -44,19 +44,33 @@ def is_for_another_problem(raw: dict[str, Any], conditions: Mapping[str, dict[st
     return OTHER in verdicts and HAMSTRING not in verdicts
 
 
-def _verdicts(raw: dict[str, Any], conditions: Mapping[str, dict[str, Any]]) -> Iterator[str]:
+def is_therapy_for_another_problem(raw: dict[str, Any], conditions: Mapping[str, dict[str, Any]]) -> bool:
+    """A physical-therapy order for another body site: its structured reasons or body site, else the order's
+    own name ('Physical therapy - L knee OA'), name another site and none names the hamstring. Only a site
+    counts here: therapy ordered for a generic reason ('muscle weakness', an aftercare code) is still the
+    hamstring's. Details and notes are not read: exercise content names other body parts ('knee over toe')."""
+    verdicts = set(_verdicts(raw, conditions, sites_only=True)) - {""}
+    if not verdicts:
+        code = raw["code"] if isinstance(raw.get("code"), dict) else {}
+        names = [code.get("text"), *(c.get("display") for c in _listed(code.get("coding")))]
+        verdicts = {_text_verdict([t for t in names if isinstance(t, str)])}
+    return OTHER in verdicts and HAMSTRING not in verdicts
+
+
+def _verdicts(raw: dict[str, Any], conditions: Mapping[str, dict[str, Any]], sites_only: bool = False) -> Iterator[str]:
+    verdict = site_verdict if sites_only else reason_verdict
     for reference in _listed(raw.get("reasonReference")):
         condition = _resolved(reference, raw, conditions)
         if condition is not None:
             sites = _listed(condition.get("bodySite"))
-            found = {reason_verdict(condition.get("code"))} | {site_verdict(s) for s in sites}
+            found = {verdict(condition.get("code"))} | {site_verdict(s) for s in sites}
             yield HAMSTRING if HAMSTRING in found else OTHER if OTHER in found else ""
         elif isinstance(reference.get("display"), str):
-            yield reason_verdict({"text": reference["display"]})
+            yield verdict({"text": reference["display"]})
     for concept in _listed(raw.get("reasonCode")):
-        yield reason_verdict(concept)
+        yield verdict(concept)
     for dosage in _listed(raw.get("dosageInstruction")):
-        yield reason_verdict(dosage.get("asNeededCodeableConcept"))
+        yield verdict(dosage.get("asNeededCodeableConcept"))
     if raw.get("resourceType") == "ServiceRequest":
         for site in _listed(raw.get("bodySite")):
             yield site_verdict(site)

@@ -9,7 +9,7 @@ found, on the mapper that makes it. Whole requests for each case are scenario fi
 - a knee immobiliser holds the hamstrings still: its 'knee' names no other site;
 - the drug named by medicationReference (a contained Medication, or the reference's display), and the NSAID
   class by name;
-- the reason written in a prescription's sig ('for L knee pain');
+- the reason written in a prescription's sig ('for L knee pain'); physical therapy for another body site;
 - a score out of 10 as valueRatio or 'n out of 10', strength as a valueRatio of the two sides.
 """
 
@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from fhir_mappings.analgesics import analgesic_ingredient
-from fhir_mappings.indications import is_for_another_problem
+from fhir_mappings.indications import is_for_another_problem, is_therapy_for_another_problem
 from fhir_mappings.medications import medication_concept
 from fhir_mappings.observations import measurements
 from fhir_mappings.record import reads
@@ -199,6 +199,31 @@ def sig(text: str, **dosage: Any) -> dict[str, Any]:
 )
 def test_the_reason_written_in_a_sig(request_: dict[str, Any], other: bool) -> None:
     assert is_for_another_problem(request_, {}) is other
+
+
+def therapy(name: str = "Physical therapy", **members: Any) -> dict[str, Any]:
+    return {"resourceType": "ServiceRequest", "id": "pt-9", "code": {"text": name}, **members}
+
+
+KNEE_OA = {"resourceType": "Condition", "id": "oa", "code": {"text": "Left knee osteoarthritis"}}
+
+
+@pytest.mark.parametrize(
+    ("order", "other"),
+    [
+        (therapy("Physical therapy - L knee OA"), True),
+        (therapy(reasonCode=[{"text": "Left knee osteoarthritis"}]), True),
+        (therapy(reasonReference=[{"reference": "Condition/oa"}]), True),
+        (therapy(bodySite=[{"text": "Left shoulder"}]), True),
+        (therapy("PT - hamstring and knee"), False),
+        (therapy(reasonCode=[{"text": "R distal biceps femoris strain"}], bodySite=[{"text": "Right knee"}]), False),
+        (therapy(reasonCode=[{"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "M62.81"}]}]), False),
+        (therapy(reasonCode=[{"text": "Gout"}]), False),  # names no site: the hamstring program is still judged
+        (therapy(orderDetail=[{"text": "Single-leg squat, knee over toe"}]), False),  # content, not a reason
+    ],
+)
+def test_physical_therapy_for_another_site_is_not_hamstring_rehab(order: dict[str, Any], other: bool) -> None:
+    assert is_therapy_for_another_problem(order, {"Condition/oa": KNEE_OA}) is other
 
 
 def obs(value: dict[str, Any], code: dict[str, Any]) -> dict[str, Any]:
