@@ -86,6 +86,11 @@ class ConceptSet:
         """An affirmed mention of the set in free text (text_assertion.is_affirmed)."""
         return self._text_concept is not None and is_affirmed(text, self._text_concept)
 
+    def occurs_in(self, text: str) -> bool:
+        """The set's words occur in the text, whatever is said of them (no assertion step): what a text is about."""
+        concept = self._text_concept
+        return concept is not None and concept.pattern.search(text.lower() + " ") is not None
+
     def mentioned_in(self, texts: Iterable[Any]) -> bool:
         """An affirmed mention in any of the texts (each read on its own: negation does not cross fields)."""
         return any(self.has_text(t) for t in texts if isinstance(t, str))

@@ -3,30 +3,44 @@
 A draft stops therapy when it revokes the PT order, names the therapy it stops however abbreviated ('D/C
 PT', 'PT - discontinue', 'cancel remaining physio': concept set therapy-discontinuation), or is itself a
 physical-therapy order that plans no sessions and says to stop ('D/C', 'discontinue': discontinuation-wording)
-giving pain or intolerance as the reason. The reason is read as stated ('d/t pain', 'not tolerating':
-stopped-for-pain), never from a bare pain word: 'pain-free' and 'PT for hamstring pain' are no reason to stop.
+giving pain or intolerance as the reason, or naming nothing else the stop could be about (an exercise, an
+activity, rest: 'Discontinue - goals met' stops the therapy, 'stop sprinting' does not). The reason is read
+as stated ('d/t pain', 'not tolerating': stopped-for-pain), never from a bare pain word: 'pain-free' and 'PT
+for hamstring pain' are no reason to stop.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from fhir_mappings.order_text import is_physical_therapy, names, order_concepts
+from fhir_mappings.order_text import is_physical_therapy, names, order_concepts, order_notes
 from fhir_mappings.terminology import concept_set
 
 STOPPED_STATUSES = {"revoked", "entered-in-error"}
+# What else a stop word on a physical-therapy order may be about (its exercises, activities, rest, clearance).
+STOP_OBJECT_SETS = ("eccentric-strengthening", "hip-trunk-strengthening", "motor-control", "sport-movement-pain",
+                    "complete-rest", "return-to-activity")
 
 
 def stops_therapy(raw: dict[str, Any]) -> bool:
     """A draft that discontinues physical therapy: the PT order revoked; an order naming the therapy it
     stops, however abbreviated ('D/C PT', 'PT - discontinue', 'cancel remaining physio'); or a PT order that
-    plans no sessions and says to stop ('D/C', 'discontinue') giving pain or intolerance as the reason."""
+    plans no sessions and says to stop ('D/C', 'discontinue') giving pain or intolerance as the reason, or
+    naming nothing else it could stop ('Discontinue - goals met', 'Stop. Pain 8/10 after sessions')."""
     if raw.get("resourceType") == "ServiceRequest" and is_physical_therapy(raw):
         if raw.get("status") in STOPPED_STATUSES:
             return True
-        if not plans_sessions(raw) and names(raw, "discontinuation-wording") and stopped_for_pain(raw):
+        if not plans_sessions(raw) and names(raw, "discontinuation-wording") and (
+                stopped_for_pain(raw) or not _names_what_it_stops(raw)):
             return True
     return names(raw, "therapy-discontinuation")
+
+
+def _names_what_it_stops(raw: dict[str, Any]) -> bool:
+    """The order's text names something a stop word could be about other than the therapy itself (an exercise,
+    an activity, rest, a clearance: 'stop Nordics', 'D/C sprinting'), whatever is said of it."""
+    texts = [*(_concept_text(c) for c in order_concepts(raw)), *order_notes(raw)]
+    return any(concept_set(s).occurs_in(t) for s in STOP_OBJECT_SETS for t in texts if isinstance(t, str))
 
 
 def stopped_for_pain(raw: dict[str, Any], read_reason_code: bool = True) -> bool:

@@ -5,7 +5,8 @@ found, on the mapper that makes it. Whole requests for each case are scenario fi
 
 - misspellings: one-edit forms of the words a concept set tolerates ('Eccentirc'), still judged in context;
 - shorthand: 'ecc.' as a whole word (not 'ecchymosis');
-- a stop written at the end of a clause, further from the exercise than before ('tried ... but stopped');
+- a stop written at the end of a clause, further from the exercise than before ('tried ... but stopped'), and
+  a physical-therapy order that says stop and names nothing else ('Discontinue - goals met');
 - a knee immobiliser holds the hamstrings still: its 'knee' names no other site;
 - the drug named by medicationReference (a contained Medication, or the reference's display), and the NSAID
   class by name;
@@ -26,6 +27,7 @@ from fhir_mappings.medications import medication_concept
 from fhir_mappings.observations import measurements
 from fhir_mappings.record import reads
 from fhir_mappings.terminology import concept_set
+from fhir_mappings.therapy_stops import stops_therapy
 from fhir_mappings.typos import one_edit_forms
 from tests.builders import LOINC, SUBJECT
 
@@ -127,6 +129,39 @@ def test_a_knee_immobiliser_holds_the_hamstrings_still(text: str, named: bool) -
 )
 def test_an_end_before_the_plan_is_a_stop(text: str, stop: bool) -> None:
     assert concept_set("discontinuation-wording").has_text(text) is stop
+
+
+PT_CODE = {"coding": [{"system": "http://snomed.info/sct", "code": "91251008"}]}
+
+
+@pytest.mark.parametrize(
+    ("note", "stop"),
+    [
+        ("Discontinue: increased posterior thigh pain with exercises", True),
+        ("Discontinue - goals met", True),
+        ("Stop. Pt reports pain 8/10 after sessions", True),
+        ("D/C - pain with Nordics", True),  # names an exercise, but gives pain as the reason
+        ("PT eval and treat. Stop sprinting until reviewed.", False),  # an activity, not the therapy
+        ("Stop Nordics, continue hip work", False),
+        ("D/C when goals met", False),  # planned, not done
+        ("Discharge once independent with HEP", False),
+        ("Do not discontinue", False),
+    ],
+)
+def test_a_physical_therapy_order_that_says_stop_and_names_nothing_else(note: str, stop: bool) -> None:
+    order = {
+        "resourceType": "ServiceRequest",
+        "id": "dc-1",
+        "status": "draft",
+        "code": PT_CODE,
+        "note": [{"text": note}],
+    }
+    assert stops_therapy(order) is stop
+
+
+def test_occurs_in_finds_the_words_whatever_is_said_of_them() -> None:
+    assert concept_set(ECC).occurs_in("Stop Nordics") and not concept_set(ECC).has_text("Stop Nordics")
+    assert not concept_set(ECC).occurs_in("Isometric bridges")
 
 
 def med(**members: Any) -> dict[str, Any]:
