@@ -117,7 +117,7 @@ def main() -> None:
     parser.add_argument("--cpu-connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
-    parser.add_argument("--calls", type=int, nargs=2, default=(1000, 10000), help="memory read after each")
+    parser.add_argument("--calls", type=int, nargs="+", default=[1000, 10000], help="memory read after each")
     args = parser.parse_args()
     run = Run(args)
     print(
@@ -168,8 +168,8 @@ def main() -> None:
     print(f"load average at end {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
-def memory(run: Run, port: int, pid: int, calls: tuple[int, int]) -> float:
-    """Worker memory after calls[0] and calls[1] signed calls (1,000 patients in turn); returns the server
+def memory(run: Run, port: int, pid: int, calls: list[int]) -> float:
+    """Worker memory after each number of `calls` signed calls (1,000 patients in turn); returns the server
     CPU per call of this phase (ms), which sizes the token batches of the later phases."""
     bodies = itertools.cycle([for_patient(TYPICAL, n) for n in range(1000)])
     minter, done, cpu_before, cpu_ms = run.minter(port), 1, tree_cpu_seconds(pid), 0.0
