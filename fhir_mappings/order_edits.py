@@ -28,7 +28,7 @@ import orjson
 from cards.findings import Fix
 from fhir_mappings.analgesics import administrations_per_day, course_days, dose_per_administration
 from fhir_mappings.parse import parse
-from fhir_mappings.stated_durations import shorten_stated
+from fhir_mappings.stated_durations import lengthened, shorten_stated
 from fhir_mappings.therapy import planned_days, planned_sessions, sessions_per_day
 from fhir_mappings.timeutil import days_after, duration_days, to_date, to_datetime, whole_days
 
@@ -159,6 +159,8 @@ def set_program_weeks(resource: dict[str, Any], request: Any, weeks: int) -> boo
         return True  # already as long: a program is never shortened
     timing = resource.get("occurrenceTiming")
     repeat: Any = timing.get("repeat") if isinstance(timing, dict) else None
+    if form == "text":  # the order's name states its length: say the new one there too
+        resource["code"]["text"] = lengthened(resource["code"]["text"], days, f"{weeks} weeks")
     if form == "occurrencePeriod":
         return _set_period_end(resource["occurrencePeriod"], days)
     if form == "boundsPeriod":

@@ -68,6 +68,20 @@ def _range_days(text: str) -> float:
     return max(numbers) * UNIT_DAYS[found[-1].group("unit").lower()] if found and numbers else 0.0
 
 
+def lengthened(text: str, at_least_days: float, phrase: str) -> str:
+    """`text` with each stated duration or range shorter than `at_least_days` replaced by `phrase` (a program
+    extended: 'PT 2x/wk x 6 wks' becomes 'PT 2x/wk x 12 weeks'); dosing intervals are left as written."""
+    def longer(match: re.Match[str]) -> str:
+        short = _range_days(match.group(0)) < at_least_days - 1e-9
+        return phrase if short and not INTERVAL_BEFORE.search(match.string[:match.start()]) else match.group(0)
+
+    def duration(match: re.Match[str]) -> str:
+        short = stated_days(match) < at_least_days - 1e-9
+        return phrase if short and not INTERVAL_BEFORE.search(match.string[:match.start()]) else match.group(0)
+
+    return DURATION.sub(duration, UNREAD_RANGE.sub(longer, text))
+
+
 def text_fields(resource: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any], str]]:
     """(name, holder, key) of each free-text member an order states its duration in."""
     for member in ("medicationCodeableConcept", "code"):  # order entry often writes the sig in the name

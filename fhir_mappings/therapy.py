@@ -1,7 +1,8 @@
 """ServiceRequest and Procedure -> physical-therapy plans and delivered sessions.
 
 Program length, first match wins: occurrencePeriod; Timing bounds (period, duration, range: its lower
-bound, since the check is a minimum); repeat.count at its frequency. A period with times of day runs
+bound, since the check is a minimum); repeat.count at its frequency; without a Timing, the length the
+order's name states ('PT 2x/wk x 6 wks'). A period with times of day runs
 the time between them (timeutil). Sessions, first match wins: quantity in sessions or visits;
 repeat.count; frequency times the bounded duration. The form each came from is kept, so a fix edits
 the order the same way. Absurd values (far-future dates, negative or century-long durations) are
@@ -20,6 +21,7 @@ from fhir.resources.R4B.servicerequest import ServiceRequest
 from cards.facts import TherapyPlan, TherapySessions
 from fhir_mappings.order_text import is_physical_therapy, names
 from fhir_mappings.record import Read
+from fhir_mappings.stated_durations import longest_stated_days
 from fhir_mappings.therapy_stops import first_note, says_stop, stopped_for_pain
 from fhir_mappings.timeutil import (
     amount,
@@ -74,7 +76,7 @@ def planned_days(request: ServiceRequest) -> tuple[int | None, str | None]:
             return days, "occurrencePeriod"
     repeat = request.occurrenceTiming.repeat if request.occurrenceTiming else None
     if repeat is None:
-        return None, None
+        return _stated_days(request) if request.occurrenceTiming is None else (None, None)
     if repeat.boundsPeriod is not None:
         days = whole_days(period_days(repeat.boundsPeriod.start, repeat.boundsPeriod.end))
         if days:
@@ -91,6 +93,14 @@ def planned_days(request: ServiceRequest) -> tuple[int | None, str | None]:
     if counted:
         return int(counted), "count"
     return None, None
+
+
+def _stated_days(request: ServiceRequest) -> tuple[int | None, str | None]:
+    """The length the order's own name states, when it has no Timing ('PT 2x/wk x 6 wks'). Only the name:
+    details and notes state the lengths of phases, holds and reviews ('Phase 1 (2 wks)', 'reassess at 6 weeks')."""
+    name = request.code.text if request.code is not None else None
+    days = whole_days(plausible_days(longest_stated_days([name]), "program"))
+    return (days, "text") if days else (None, None)
 
 
 def planned_sessions(request: ServiceRequest) -> tuple[int | None, str | None]:

@@ -20,16 +20,18 @@ from datetime import date
 from typing import Any
 
 import pytest
+from flask.testing import FlaskClient
 
 from fhir_mappings.analgesics import analgesic_ingredient
 from fhir_mappings.indications import is_for_another_problem, is_therapy_for_another_problem
 from fhir_mappings.medications import medication_concept
 from fhir_mappings.observations import measurements
 from fhir_mappings.record import reads
+from fhir_mappings.stated_durations import lengthened
 from fhir_mappings.terminology import concept_set
 from fhir_mappings.therapy_stops import stops_therapy
 from fhir_mappings.typos import one_edit_forms
-from tests.builders import LOINC, SUBJECT
+from tests.builders import FULL_PROGRAM, LOINC, SUBJECT, hook_request
 
 ECC, REST = "eccentric-strengthening", "complete-rest"
 RX = "http://www.nlm.nih.gov/research/umls/rxnorm"
@@ -311,3 +313,36 @@ def test_pain_out_of_ten_in_words_or_as_a_ratio(value: dict[str, Any], pain: lis
 )
 def test_strength_as_a_ratio_of_the_two_sides(value: dict[str, Any], strength: list[float]) -> None:
     assert [m.value for m in read(obs(value, STRENGTH)).strength] == strength
+
+
+@pytest.mark.parametrize(
+    ("name", "extended"),
+    [
+        ("PT 2x/wk x 6 wks", "PT 2x/wk x 12 weeks"),
+        ("PT 2-3x/wk x 4-6 wks", "PT 2-3x/wk x 12 weeks"),
+        ("Physio twice weekly for six weeks", "Physio twice weekly for 12 weeks"),
+        ("PT q2 weeks x 6 wks", "PT q2 weeks x 12 weeks"),  # the interval stays
+        ("PT 2x/wk x 14 wks", "PT 2x/wk x 14 wks"),  # never shortened
+    ],
+)
+def test_a_program_length_stated_in_words_is_extended_in_words(name: str, extended: str) -> None:
+    assert lengthened(name, 84, "12 weeks") == extended
+
+
+def test_a_program_stated_only_in_its_name_is_judged_and_its_fix_says_the_new_length(client: FlaskClient) -> None:
+    order = {
+        "resourceType": "ServiceRequest",
+        "id": "pt-1",
+        "status": "draft",
+        "intent": "order",
+        "subject": SUBJECT,
+        "code": {"text": "PT 2x/wk x 6 wks"},
+        "orderDetail": list(FULL_PROGRAM),
+    }
+    body = client.post("/cds-services/hamstring-rehab-order-sign", json=hook_request(drafts=[order])).get_json()
+    card = next(c for c in body["cards"] if c["source"]["topic"]["code"] == "HAM-01")
+    assert "42 days" in card["summary"]
+    fixed = card["suggestions"][0]["actions"][0]["resource"]
+    assert fixed["code"]["text"] == "PT 2x/wk x 12 weeks"
+    again = client.post("/cds-services/hamstring-rehab-order-sign", json=hook_request(drafts=[fixed])).get_json()
+    assert "HAM-01" not in [c["source"]["topic"]["code"] for c in again["cards"]]
