@@ -15,6 +15,7 @@ from sqlalchemy import Connection, Select, and_, exists, func, select
 
 from cds_service.audit.analytics import figures
 from cds_service.audit.models import calls, cards, feedback, rollup, rollup_feedback, rollup_latency
+from cds_service.audit.reasons import ReasonCoder
 from cds_service.audit.rollup import CALL, COUNTS, bucket_ms, days_in
 
 OUTCOMES = ("accepted", "overridden", "no-feedback")
@@ -104,9 +105,10 @@ def call_detail(db: Connection, call_id: int) -> dict[str, Any] | None:
     return call
 
 
-def dashboard(db: Connection, since: date, until: date) -> dict[str, Any]:
+def dashboard(db: Connection, since: date, until: date, reasons: ReasonCoder) -> dict[str, Any]:
     """The 90-day overview, from the daily rollups (cds_service/audit/rollup.py): a few thousand rows
-    whatever the number of calls. `until` is inclusive."""
+    whatever the number of calls. `until` is inclusive. An override reason sent without a display shows
+    the configured display of that local code, as on the analytics page."""
     days = days_in(rollup, since, until)
     per_day = [(str(d)[:10], c, int(n)) for d, c, n in db.execute(
         select(rollup.c.day, rollup.c.criterion_id, func.sum(rollup.c.shown))
@@ -121,7 +123,7 @@ def dashboard(db: Connection, since: date, until: date) -> dict[str, Any]:
             totals = counts
         else:
             per_criterion[row.criterion_id] = counts
-    reasons = db.execute(
+    top_reasons = db.execute(
         select(rollup_feedback.c.reason_code, rollup_feedback.c.reason_display, rollup_feedback.c.standard_code,
                func.sum(rollup_feedback.c.item_count))
         .where(days_in(rollup_feedback, since, until), rollup_feedback.c.outcome == "overridden")
@@ -134,8 +136,10 @@ def dashboard(db: Connection, since: date, until: date) -> dict[str, Any]:
         "per_day": per_day,
         "criteria": [{"criterion": cid, **figures(counts, totals["in_population"])}
                      for cid, counts in sorted(per_criterion.items())],
-        "override_reasons": [{"code": code or None, "display": display or None, "standard_code": standard or None,
-                              "count": int(n)} for code, display, standard, n in reasons],
+        "override_reasons": [{"code": code or None,
+                              "display": display or reasons.local_display.get(code or "") or None,
+                              "standard_code": standard or None, "count": int(n)}
+                             for code, display, standard, n in top_reasons],
         "calls": totals["calls"], "in_population": totals["in_population"],
         "zero_card_calls": totals["zero_card_calls"], "error_calls": totals["error_calls"],
         "partial_calls": totals["partial_calls"],

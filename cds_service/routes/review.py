@@ -40,7 +40,7 @@ def private(response: Response) -> Response:
 def dashboard() -> str:
     since, until = _window(default_days=30)
     with state().store.reader().engine.connect() as db:
-        data = queries.dashboard(db, since, until)
+        data = queries.dashboard(db, since, until, ReasonCoder.of(state().guideline))
         flags = monitor.check(db, now_utc().date(), monitor.Thresholds.of(state().settings))
     return render_template("review/dashboard.html", data=data, since=since, until=until, monitor=flags,
                            chart=line_chart(data["per_day"], since, until))
@@ -105,7 +105,7 @@ def api_index() -> Response:
 def api_summary() -> Response:
     since, until = _window(default_days=30)
     with state().store.reader().engine.connect() as db:
-        data = queries.dashboard(db, since, until)
+        data = queries.dashboard(db, since, until, ReasonCoder.of(state().guideline))
     return json_response({"since": since.isoformat(), "until": until.isoformat(), **data})
 
 

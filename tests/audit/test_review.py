@@ -16,7 +16,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from cds_service.audit.records import CallRecord, CardRecord, now_utc
 from cds_service.cli import main
 from cds_service.settings import Settings
-from tests.audit.support import seed
+from tests.audit.support import SIGN, seed, violating
 
 PASSWORD = "correct horse battery staple"
 USERS = {"quality": generate_password_hash(PASSWORD)}
@@ -79,6 +79,23 @@ def test_dashboard_shows_rates_reasons_latency_and_silent_counts(reviewer_app: F
     assert summary["override_reasons"] == [{"code": "patient-declined", "display": "Patient declined",
                                             "standard_code": None, "count": 1}]  # urn:x: not our system
     assert summary["latency_ms"]["p50"] is not None and summary["latency_ms"]["p99"] >= summary["latency_ms"]["p50"]
+
+
+def test_dashboard_names_a_local_reason_sent_without_display(reviewer_app: Flask) -> None:
+    """EHRs often send the code alone: the dashboard shows the configured display, as the analytics do."""
+    client = reviewer_app.test_client()
+    card = client.post(SIGN, json=violating()).get_json()["cards"][0]
+    client.post(f"{SIGN}/feedback", json={"feedback": [
+        {"card": card["uuid"], "outcome": "overridden", "outcomeTimestamp": "2026-11-23T10:01:00Z",
+         "overrideReason": {"reason": {"system": "urn:hamstring-rehab-cds:override-reason",
+                                       "code": "clinical-judgement"}}}]})
+    assert reviewer_app.extensions["cds"].store.flush()
+    summary = client.get("/review/api/summary", headers=login()).get_json()
+    assert summary["override_reasons"] == [{
+        "code": "clinical-judgement", "display": "Clinical judgement: guideline does not apply to this patient",
+        "standard_code": "cds-not-applicable", "count": 1}]
+    html = client.get("/review/", headers=login()).get_data(as_text=True)
+    assert "Clinical judgement" in html and "(no display)" not in html
 
 
 def test_call_list_filters_and_drill_down(reviewer_app: Flask) -> None:
