@@ -14,17 +14,20 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-# Unit words as clinicians and order-entry systems abbreviate them, in days.
+# Unit words as clinicians and order-entry systems abbreviate them, in days; "/7" and "/52" are the British
+# and Australian clinical fractions ("NWB x 2/52": two weeks, "bed rest 5/7": five days). "/12" (months) is
+# left out: "3/12" is as often a date.
 UNIT_DAYS = {"h": 1 / 24, "hr": 1 / 24, "hrs": 1 / 24, "hour": 1 / 24, "hours": 1 / 24,
              "d": 1, "day": 1, "days": 1, "wk": 7, "wks": 7, "week": 7, "weeks": 7,
-             "mo": 30, "mos": 30, "month": 30, "months": 30}
+             "mo": 30, "mos": 30, "month": 30, "months": 30, "/7": 1, "/52": 7}
 NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
                 "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fourteen": 14, "twenty-one": 21, "thirty": 30}
 _UNIT = "|".join(sorted(UNIT_DAYS, key=len, reverse=True))
 _NUMBER = r"\d+(?:\.\d+)?|" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
-DURATION = re.compile(rf"(?:(?<=[x×])|(?<![\w.]))(?P<n>{_NUMBER})\s*-?\s*(?P<unit>{_UNIT})\b", re.IGNORECASE)
+# (not followed by "/": "5/7/2026" is a date)
+DURATION = re.compile(rf"(?:(?<=[x×])|(?<![\w.]))(?P<n>{_NUMBER})\s*-?\s*(?P<unit>{_UNIT})\b(?!/)", re.IGNORECASE)
 # A duration in a form not read here: a range ("10-14 days") or a number word beyond the list.
-UNREAD_RANGE = re.compile(rf"\d+\s*(?:-|to)\s*\d+\s*(?:{_UNIT})\b", re.IGNORECASE)
+UNREAD_RANGE = re.compile(rf"\d+\s*(?:-|to)\s*\d+\s*(?:{_UNIT})\b(?!/)", re.IGNORECASE)
 
 
 # A dosing or care interval ("every 8 hours", "q6h", "20 min per hour"), not how long the order runs.
@@ -64,20 +67,25 @@ def shortened(text: str, limit_days: float, phrase: str) -> tuple[str, bool]:
 
 def _range_days(text: str) -> float:
     found = list(DURATION.finditer(text))
-    numbers = [float(n) for n in re.findall(r"\d+(?:\.\d+)?", text)]
+    stated = text[:found[-1].start("unit")] if found else text  # the unit's own digits ("/52") are no number
+    numbers = [float(n) for n in re.findall(r"\d+(?:\.\d+)?", stated)]
     return max(numbers) * UNIT_DAYS[found[-1].group("unit").lower()] if found and numbers else 0.0
 
 
 def lengthened(text: str, at_least_days: float, phrase: str) -> str:
-    """`text` with each stated duration or range shorter than `at_least_days` replaced by `phrase` (a program
-    extended: 'PT 2x/wk x 6 wks' becomes 'PT 2x/wk x 12 weeks'); dosing intervals are left as written."""
+    """`text` with its longest stated duration or range, when shorter than `at_least_days`, replaced by
+    `phrase` (a program extended: 'PT 2x/wk x 6 wks' becomes 'PT 2x/wk x 12 weeks'). Shorter ones say
+    something else ('2/7', 'hold 10 s') and dosing intervals are left as written."""
+    longest = longest_stated_days([text])
+    if longest is None or longest >= at_least_days - 1e-9:
+        return text
+
     def longer(match: re.Match[str]) -> str:
-        short = _range_days(match.group(0)) < at_least_days - 1e-9
-        return phrase if short and not INTERVAL_BEFORE.search(match.string[:match.start()]) else match.group(0)
+        return phrase if abs(_range_days(match.group(0)) - longest) < 1e-9 else match.group(0)
 
     def duration(match: re.Match[str]) -> str:
-        short = stated_days(match) < at_least_days - 1e-9
-        return phrase if short and not INTERVAL_BEFORE.search(match.string[:match.start()]) else match.group(0)
+        same = abs(stated_days(match) - longest) < 1e-9
+        return phrase if same and not INTERVAL_BEFORE.search(match.string[:match.start()]) else match.group(0)
 
     return DURATION.sub(duration, UNREAD_RANGE.sub(longer, text))
 

@@ -27,7 +27,7 @@ from fhir_mappings.indications import is_for_another_problem, is_therapy_for_ano
 from fhir_mappings.medications import medication_concept
 from fhir_mappings.observations import measurements
 from fhir_mappings.record import reads
-from fhir_mappings.stated_durations import lengthened
+from fhir_mappings.stated_durations import lengthened, longest_stated_days, shortened
 from fhir_mappings.terminology import concept_set
 from fhir_mappings.therapy_stops import stops_therapy
 from fhir_mappings.typos import one_edit_forms
@@ -346,3 +346,24 @@ def test_a_program_stated_only_in_its_name_is_judged_and_its_fix_says_the_new_le
     assert fixed["code"]["text"] == "PT 2x/wk x 12 weeks"
     again = client.post("/cds-services/hamstring-rehab-order-sign", json=hook_request(drafts=[fixed])).get_json()
     assert "HAM-01" not in [c["source"]["topic"]["code"] for c in again["cards"]]
+
+
+@pytest.mark.parametrize(
+    ("text", "days"),
+    [
+        ("NWB R leg x 2/52", 14.0),
+        ("Bedrest 5/7", 5.0),
+        ("Hold eccentrics x1/52", 7.0),
+        ("Physio x 2-3/52", 21.0),
+        ("Seen 5/7/2026", None),  # a date
+        ("BP 120/70", None),
+        ("Review 3/12", None),  # months are not read in this form: as often a date
+    ],
+)
+def test_british_clinical_fractions_of_a_week_and_a_day(text: str, days: float | None) -> None:
+    assert longest_stated_days([text]) == days
+
+
+def test_a_fraction_is_shortened_and_lengthened_like_any_stated_duration() -> None:
+    assert shortened("Ibuprofen 400mg TDS x 2/52", 7, "7 days") == ("Ibuprofen 400mg TDS x 7 days", False)
+    assert lengthened("PT 2/7 x 6/52", 84, "12 weeks") == "PT 2/7 x 12 weeks"  # the longest one only
