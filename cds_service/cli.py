@@ -15,6 +15,7 @@ from cds_service.audit.commands import register
 from cds_service.guideline_commands import register as register_guideline
 from cds_service.sandbox_commands import register as register_sandbox
 from cds_service.settings import Settings
+from cds_service.settings_errors import settings_problem
 
 HOOK_SERVICES = {"order-sign": "hamstring-rehab-order-sign", "order-select": "hamstring-rehab-order-select",
                  "patient-view": "hamstring-rehab-patient-view"}
@@ -60,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
                 "dev-token": run_dev_token, **audit_commands, **sandbox_commands,
                 **guideline_commands}[args.command](args)
     except Exception as exc:  # start-up errors (bad settings or guideline config) read as one line
-        print(f"hamstring-cds: {exc}", file=sys.stderr)
+        print(f"hamstring-cds: {settings_problem(exc) or exc}", file=sys.stderr)
         return 2
 
 

@@ -24,7 +24,8 @@ from cds_service.netguard import normalize_origin, refused_url
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="CDS_", extra="forbid", frozen=True)
+    # hide_input_in_errors: an error never repeats the value (a password pasted where its hash belongs)
+    model_config = SettingsConfigDict(env_prefix="CDS_", extra="forbid", frozen=True, hide_input_in_errors=True)
 
     config: Path | None = Field(default=None, description="TOML file with further settings")
     fhir_server_allowlist: Annotated[list[str], NoDecode] = Field(
@@ -178,5 +179,8 @@ class Settings(BaseSettings):
         sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
         config_file = os.environ.get("CDS_CONFIG")
         if config_file:
+            if not Path(config_file).is_file():  # a misspelt path would start the service without its issuers
+                raise ValueError(f"CDS_CONFIG names {config_file}, which is not a file (unset CDS_CONFIG to start "
+                                 "without a settings file)")
             sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(config_file)))
         return tuple(sources)

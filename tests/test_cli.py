@@ -70,7 +70,38 @@ def test_invalid_settings_exit_2_with_one_line(capsys: pytest.CaptureFixture[str
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CDS_FHIR_MAX_PAGES", "zero")
     assert main(["services"]) == 2
-    assert "fhir_max_pages" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert err.startswith("hamstring-cds: CDS_FHIR_MAX_PAGES: Input should be a valid integer") and err.count("\n") == 1
+
+
+def test_settings_errors_say_what_to_give_and_never_repeat_the_value(capsys: pytest.CaptureFixture[str],
+                                                                     monkeypatch: pytest.MonkeyPatch,
+                                                                     tmp_path: Path) -> None:
+    """A reviewer login not in JSON, a password where its hash belongs, a CDS_CONFIG file that is missing or
+    not TOML: each is one line naming the setting and what it takes; a password is never echoed."""
+    def refused(**env: str) -> str:
+        with monkeypatch.context() as patch:
+            for name, value in env.items():
+                patch.setenv(name, value)
+            assert main(["services"]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1
+        return err
+
+    err = refused(CDS_REVIEW_USERS="alice:s3cret-passw0rd")
+    assert "CDS_REVIEW_USERS is not valid JSON" in err and "CDS_REVIEW_USERS='{\"alice\": \"<the hash" in err
+    assert "s3cret" not in err
+    err = refused(CDS_REVIEW_USERS='{"alice": "s3cret-passw0rd"}')
+    assert "CDS_REVIEW_USERS: review_users.alice: give a password hash" in err and "s3cret" not in err
+    assert "CDS_AUTH is not valid JSON" in refused(CDS_AUTH="{issuers")
+    missing = tmp_path / "cds.toml"
+    assert f"CDS_CONFIG names {missing}, which is not a file" in refused(CDS_CONFIG=str(missing))
+    missing.write_text("fhir_max_pages = \n")
+    assert f"{missing} (named by CDS_CONFIG) is not valid TOML" in refused(CDS_CONFIG=str(missing))
+    missing.write_text('fhir_max_pagez = 3\nfhir_max_pages = "x"\n')
+    err = refused(CDS_CONFIG=str(missing))
+    assert f"CDS_FHIR_MAX_PAGES (or fhir_max_pages in {missing}): Input should be" in err
+    assert f"fhir_max_pagez in {missing} is not a setting" in err
 
 
 def test_a_fixture_file_is_refused_saying_it_has_no_hook_and_what_evaluate_expects(

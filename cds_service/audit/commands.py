@@ -66,7 +66,11 @@ def register(commands: argparse._SubParsersAction) -> dict[str, Handler]:  # typ
     replay.add_argument("--json", action="store_true", help="print the report as JSON")
 
     commands.add_parser("review-password", help="hash a reviewer password for CDS_REVIEW_USERS (read from stdin "
-                                                "or asked for)")
+                                                "or asked for)",
+                        description="Prints the hash of a reviewer password (12 characters or more). Give it to "
+                                    "the service with the login name, as JSON: CDS_REVIEW_USERS='{\"alice\": "
+                                    "\"<hash>\"}' (several logins: more members), then sign in to /review with "
+                                    "alice and the password.")
     return {"db": run_db, "audit": run_audit, "replay": run_replay, "review-password": run_review_password}
 
 
