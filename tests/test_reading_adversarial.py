@@ -367,3 +367,19 @@ def test_british_clinical_fractions_of_a_week_and_a_day(text: str, days: float |
 def test_a_fraction_is_shortened_and_lengthened_like_any_stated_duration() -> None:
     assert shortened("Ibuprofen 400mg TDS x 2/52", 7, "7 days") == ("Ibuprofen 400mg TDS x 7 days", False)
     assert lengthened("PT 2/7 x 6/52", 84, "12 weeks") == "PT 2/7 x 12 weeks"  # the longest one only
+
+
+@pytest.mark.parametrize(
+    ("text", "full"),
+    [
+        ("Return to full team training", True),
+        ("Clearance for full contact", True),
+        ("Cleared for RTP", True),
+        ("Return to play: graded, stage 2", False),
+        ("Graded return to play", False),
+        ("Modified RTP", False),
+        ("Return to running program", False),
+    ],
+)
+def test_full_activity_and_graded_returns(text: str, full: bool) -> None:
+    assert concept_set("return-to-activity").has_text(text) is full
