@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 import orjson
 
 from cds_service.audit.commands import register
+from cds_service.cli_types import day
 from cds_service.guideline_commands import register as register_guideline
 from cds_service.sandbox_commands import register as register_sandbox
 from cds_service.settings import Settings
@@ -36,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     evaluate = commands.add_parser("evaluate", help="run one hook request file without a server")
     evaluate.add_argument("request", type=Path, help="a CDS Hooks request body (JSON)")
     evaluate.add_argument("--service", help="service id (default: the service for the request's hook)")
-    evaluate.add_argument("--as-of", type=date.fromisoformat, help="evaluation date YYYY-MM-DD (default: today)")
+    evaluate.add_argument("--as-of", type=day, help="evaluation date YYYY-MM-DD (default: today)")
     evaluate.add_argument("--pretty", action="store_true", help="indent the JSON output")
 
     commands.add_parser("services", help="print the discovery document")
@@ -56,6 +56,8 @@ def main(argv: list[str] | None = None) -> int:
     dev_token.add_argument("--lifetime", type=int, default=300, help="seconds until it expires")
     dev_token.add_argument("--tenant")
     args = parser.parse_args(argv)
+    if getattr(args, "since", None) and getattr(args, "until", None) and args.until < args.since:
+        parser.error(f"--until {args.until} is before --since {args.since}")
     try:
         return {"serve": run_serve, "evaluate": run_evaluate, "services": run_services, "dev-keys": run_dev_keys,
                 "dev-token": run_dev_token, **audit_commands, **sandbox_commands,

@@ -7,12 +7,13 @@ import argparse
 import getpass
 import sys
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import orjson
 
 from cds_service.audit.records import now_utc
+from cds_service.cli_types import day, whole_days
 from cds_service.settings import Settings
 
 Handler = Callable[[argparse.Namespace], int]
@@ -27,19 +28,20 @@ def register(commands: argparse._SubParsersAction) -> dict[str, Handler]:  # typ
     actions = audit.add_subparsers(dest="audit_command", required=True)
     export = actions.add_parser("export", help="calls, cards and feedback as CSV, JSON lines, FHIR AuditEvents or "
                                                "FHIR GuidanceResponses")
-    export.add_argument("--since", type=date.fromisoformat, required=True, help="first day YYYY-MM-DD (UTC)")
-    export.add_argument("--until", type=date.fromisoformat, help="last day, inclusive (default: all)")
+    export.add_argument("--since", type=day, required=True, help="first day YYYY-MM-DD (UTC)")
+    export.add_argument("--until", type=day, help="last day, inclusive (default: all)")
     export.add_argument("--format", choices=["csv", "jsonl", "fhir", "guidance-response"], default="jsonl")
     export.add_argument("--base-url", help="the service's public URL, for the GuidanceResponses' moduleUri "
                                            "(default: CDS_PUBLIC_BASE_URL)")
     export.add_argument("--output", type=Path, help="file to write (default: standard output)")
     prune = actions.add_parser("prune", help="delete records older than DAYS (captured requests per retention)")
-    prune.add_argument("--older-than", type=int, required=True, metavar="DAYS")
+    prune.add_argument("--older-than", type=whole_days, required=True, metavar="DAYS",
+                       help="keep the records of the last DAYS days (1 or more)")
     actions.add_parser("flush", help="replay the local spool, and the journals of stopped processes, into the "
                                      "database now")
     report = actions.add_parser("report", help="feedback analytics per criterion (committee packs)")
-    report.add_argument("--since", type=date.fromisoformat, required=True, help="first day YYYY-MM-DD (UTC)")
-    report.add_argument("--until", type=date.fromisoformat, help="last day, inclusive (default: today)")
+    report.add_argument("--since", type=day, required=True, help="first day YYYY-MM-DD (UTC)")
+    report.add_argument("--until", type=day, help="last day, inclusive (default: today)")
     report.add_argument("--format", choices=["csv", "json", "html"], default="html")
     report.add_argument("--by", choices=["guideline_version", "service_id", "hook", "issuer", "tenant"],
                         help="one group per value of this dimension")
@@ -50,18 +52,18 @@ def register(commands: argparse._SubParsersAction) -> dict[str, Handler]:  # typ
     monitor.add_argument("--json", action="store_true", help="print the result as JSON")
     pilot = actions.add_parser("pilot-report", help="how often each silent (pilot) criterion would have fired, for "
                                                      "how many patients, alongside which active cards")
-    pilot.add_argument("--since", type=date.fromisoformat, required=True, help="first day YYYY-MM-DD (UTC)")
-    pilot.add_argument("--until", type=date.fromisoformat, help="last day, inclusive (default: today)")
+    pilot.add_argument("--since", type=day, required=True, help="first day YYYY-MM-DD (UTC)")
+    pilot.add_argument("--until", type=day, help="last day, inclusive (default: today)")
     pilot.add_argument("--format", choices=["text", "json", "csv"], default="text")
     pilot.add_argument("--output", type=Path, help="file to write (default: standard output)")
     rollup = actions.add_parser("rollup", help="the daily rollups the review pages read")
     rollup.add_argument("--rebuild", action="store_true", required=True,
                         help="recount them from the stored calls, cards and feedback")
-    rollup.add_argument("--since", type=date.fromisoformat, help="first day to recount (default: all)")
+    rollup.add_argument("--since", type=day, help="first day to recount (default: all)")
 
     replay = commands.add_parser("replay", help="re-evaluate captured calls under another guideline config")
-    replay.add_argument("--since", type=date.fromisoformat, required=True, help="first day YYYY-MM-DD (UTC)")
-    replay.add_argument("--until", type=date.fromisoformat, help="last day, inclusive")
+    replay.add_argument("--since", type=day, required=True, help="first day YYYY-MM-DD (UTC)")
+    replay.add_argument("--until", type=day, help="last day, inclusive")
     replay.add_argument("--config", type=Path, required=True, help="the other guideline config (TOML)")
     replay.add_argument("--json", action="store_true", help="print the report as JSON")
 

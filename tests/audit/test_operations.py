@@ -158,6 +158,25 @@ def test_prune_removes_old_records_and_captures_by_retention(
     assert (repository.count(calls), repository.count(cards), repository.count(captures)) == (3, 2, 1)
 
 
+@pytest.mark.parametrize("argv", [("audit", "prune", "--older-than", "-1"), ("audit", "prune", "--older-than", "0"),
+                                  ("audit", "report", "--since", "yesterday"),
+                                  ("audit", "export", "--since", "2026-12-06", "--until", "2026-12-01")])
+def test_a_prune_of_everything_or_an_empty_range_is_refused_saying_what_to_give(
+        make_app: Callable[..., Flask], audit_settings: dict[str, Any], monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str], argv: tuple[str, ...]) -> None:
+    """`--older-than 0` or a negative number deleted every record, today's included; an --until before
+    --since answered with nothing, as for a range without calls."""
+    app = make_app()
+    seed(app)
+    assert app.extensions["cds"].store.flush()
+    with pytest.raises(SystemExit) as stopped:
+        cli(monkeypatch, capsys, audit_settings, *argv)
+    err = capsys.readouterr().err
+    assert stopped.value.code == 2
+    assert any(said in err for said in ("1 or more", "give YYYY-MM-DD", "--until 2026-12-01 is before --since"))
+    assert app.extensions["cds"].store.reader().count(calls) == 4
+
+
 def test_migrations_build_exactly_the_tables_the_models_describe(
         audit_settings: dict[str, Any], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     from alembic.autogenerate import compare_metadata

@@ -1,0 +1,27 @@
+"""Argument types of the `hamstring-cds` command line that say what to give when a value is wrong, instead of
+argparse's "invalid fromisoformat value"."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import date
+
+
+def day(text: str) -> date:
+    """A UTC day, YYYY-MM-DD."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a day: give YYYY-MM-DD") from None
+
+
+def whole_days(text: str) -> int:
+    """A number of days, 1 or more: `audit prune --older-than 0` (or a negative number) would delete every
+    record up to now, today's included."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a whole number of days, 1 or more")
+    return value
