@@ -37,6 +37,9 @@ def create_app(overrides: dict[str, Any] | None = None, today: Callable[[], date
     if not settings.fhir_server_allowlist:  # news for a service; offline commands (evaluate) need no FHIR server
         log.warning("CDS_FHIR_SERVER_ALLOWLIST is empty: the service will use prefetch only and never "
                     "contact a FHIR server")
+    if not settings.review_users:  # else a reviewer meets only a login prompt that no login passes
+        log.info("/review is closed: no reviewer logins (CDS_REVIEW_USERS, with hashes from "
+                 "`hamstring-cds review-password`)")
     install_request_log(app)
     tracing.configure()  # off unless the OTEL_* variables ask for traces
     tracing.install(app)

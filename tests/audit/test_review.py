@@ -47,6 +47,17 @@ def test_review_refuses_without_a_valid_login(reviewer_app: Flask, make_app: Cal
     assert closed.test_client().get(path, headers=login()).status_code == 401
 
 
+def test_the_start_says_when_review_is_closed(make_app: Callable[..., Flask],
+                                              caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level("INFO", logger="cds_service.app"):
+        make_app()
+    assert "/review is closed: no reviewer logins (CDS_REVIEW_USERS" in caplog.text
+    caplog.clear()
+    with caplog.at_level("INFO", logger="cds_service.app"):
+        make_app(review_users=USERS)
+    assert "/review is closed" not in caplog.text
+
+
 def test_review_users_must_be_password_hashes() -> None:
     with pytest.raises(ValueError, match="password hash"):
         Settings(review_users={"quality": PASSWORD})
