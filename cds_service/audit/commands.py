@@ -79,6 +79,10 @@ def register(commands: argparse._SubParsersAction) -> dict[str, Handler]:  # typ
 def _trail(settings: Settings):  # type: ignore[no-untyped-def]
     from cds_service.audit.recorder import AuditTrail
 
+    store = (settings.instance_path / "cds.sqlite3").resolve()
+    if settings.database_url is None and not store.exists():  # else an empty store is made and reported on
+        raise FileNotFoundError(f"no audit trail at {store}: run this where the service runs, or set "
+                                "CDS_INSTANCE_PATH or CDS_DATABASE_URL as the service has them")
     return AuditTrail.from_settings(settings)
 
 

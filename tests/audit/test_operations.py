@@ -177,6 +177,20 @@ def test_a_prune_of_everything_or_an_empty_range_is_refused_saying_what_to_give(
     assert app.extensions["cds"].store.reader().count(calls) == 4
 
 
+@pytest.mark.parametrize("argv", [
+    ("audit", "report", "--since", "2026-12-01"), ("audit", "monitor"), ("audit", "export", "--since", "2026-12-01"),
+    ("replay", "--since", "2026-12-01", "--config", str(ROOT / "cards" / "guideline.toml"))])
+def test_audit_commands_away_from_the_service_say_where_they_looked(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path,
+        argv: tuple[str, ...]) -> None:
+    """Run from another folder, they made an empty store there and reported on it: no calls, no flags."""
+    monkeypatch.setenv("CDS_INSTANCE_PATH", str(tmp_path / "instance"))
+    assert main(list(argv)) == 2
+    assert f"no audit trail at {tmp_path / 'instance' / 'cds.sqlite3'}: run this where the service runs" in (
+        capsys.readouterr().err)
+    assert not (tmp_path / "instance" / "cds.sqlite3").exists()
+
+
 def test_migrations_build_exactly_the_tables_the_models_describe(
         audit_settings: dict[str, Any], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     from alembic.autogenerate import compare_metadata
