@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 from pathlib import Path
 
 import pytest
@@ -157,3 +158,14 @@ def test_sandbox_load_says_what_it_loaded(capsys: pytest.CaptureFixture[str]) ->
     lines = capsys.readouterr().out.splitlines()
     assert posted == len(lines) - 1 >= 5
     assert lines[-1] == f"loaded {posted} bundles ({2 * posted} resources) from {patients} into {fhir}"
+
+
+def test_sandbox_call_to_a_service_that_is_not_running_says_what_to_do(capsys: pytest.CaptureFixture[str],
+                                                                      tmp_path: Path) -> None:
+    with socket.socket() as listener:  # a loopback port nothing listens on once closed
+        listener.bind(("127.0.0.1", 0))
+        port = listener.getsockname()[1]
+    assert main(["sandbox", "call", "--fhir-server", "http://127.0.0.1:8095/fhir", "--patient", "p", "--hook",
+                 "patient-view", "--service-url", f"http://127.0.0.1:{port}", "--issuer-dir", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert f"nothing answers at http://127.0.0.1:{port}/cds-services: start it" in err and "Max retries" not in err
