@@ -73,10 +73,9 @@ def _action(fix: Fix, description: str, drafts: Mapping[str, dict[str, Any]],
             return None
         parsed = {} if parsed is None else parsed
         if ref not in parsed:
-            parsed[ref] = (parse(original, subject_ref), _serialized(original))
-        request, serialized = parsed[ref]
+            parsed[ref] = (parse(original, subject_ref), _serialized(original), {})
         sequence = [*companions] if fix in companions else [*companions, fix]
-        edited = compose(_copy_of(original, serialized), request, sequence, fix, subject_ref)
+        edited = _composed(parsed[ref], original, sequence, fix, subject_ref)
         return None if edited is None else {"type": "update", "description": description, "resource": edited}
     if fix.action == "delete" and fix.target_ref in drafts:
         return {"type": "delete", "description": description, "resourceId": fix.target_ref}
@@ -85,12 +84,13 @@ def _action(fix: Fix, description: str, drafts: Mapping[str, dict[str, Any]],
     return None
 
 
-def compose(resource: dict[str, Any], request: Any, fixes: Sequence[Fix], own: Fix,
-            subject_ref: str) -> dict[str, Any] | None:
+def compose(resource: dict[str, Any], request: Any, fixes: Sequence[Fix], own: Fix | None,
+            subject_ref: str, left_out: list[Fix] | None = None) -> dict[str, Any] | None:
     """`resource` with every fix's change applied in turn, each reading the order as the ones before left
-    it; a companion that cannot be expressed is left out, `own` must be (else None). The editors only
-    ever move a value toward the guideline (a program never shortened, sessions never fewer, details
-    added once), so the result is the same whichever of the fixes' suggestions the clinician accepts."""
+    it; a companion that cannot be expressed is left out (and added to `left_out`), `own` must be (else
+    None). The editors only ever move a value toward the guideline (a program never shortened, sessions
+    never fewer, details added once), so the result is the same whichever of the fixes' suggestions the
+    clinician accepts."""
     for fix in fixes:
         before = json_copy(resource)  # kept to undo this fix; validation reads it and never changes it
         current = request if fix is fixes[0] else parse(before, subject_ref)
@@ -99,9 +99,34 @@ def compose(resource: dict[str, Any], request: Any, fixes: Sequence[Fix], own: F
             if current is None or editor is None or not editor(resource, current, value):
                 if fix is own:
                     return None
+                if left_out is not None:
+                    left_out.append(fix)
                 resource = before
                 break
     return resource
+
+
+def _composed(memo: tuple[Any, bytes | None, dict[tuple[int, ...], Any]], original: dict[str, Any],
+              fixes: Sequence[Fix], own: Fix, subject_ref: str) -> dict[str, Any] | None:
+    """`compose` of the draft with `fixes` for `own`'s suggestion, worked out once per call for all the
+    suggestions that carry the same fixes (each of a draft's suggestions carries them all): the same order,
+    or None when `own` is one left out; each suggestion gets its own copy, and the fields to change by hand."""
+    request, serialized, compositions = memo
+    key = tuple(id(fix) for fix in fixes)  # the fixes live as long as the call, and the memo with it
+    if key not in compositions:
+        left_out: list[Fix] = []
+        by_hand: list[str] = []
+        token = _by_hand.set(by_hand)
+        try:
+            resource = compose(_copy_of(original, serialized), request, fixes, None, subject_ref, left_out)
+        finally:
+            _by_hand.reset(token)
+        compositions[key] = (resource, None if resource is None else _serialized(resource), left_out, by_hand)
+    resource, resource_bytes, left_out, by_hand = compositions[key]
+    if resource is None or any(fix is own for fix in left_out):
+        return None
+    _report_by_hand(by_hand)
+    return _copy_of(resource, resource_bytes)
 
 
 def _serialized(value: dict[str, Any]) -> bytes | None:
