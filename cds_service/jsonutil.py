@@ -15,7 +15,17 @@ _NOT_STRUCTURE = bytes(c for c in range(256) if c not in b'[]{}"')
 ESCAPES_LOOPED_AT_MOST = 4096
 
 
-__all__ = ["InvalidJson", "dumps", "loads", "nesting_exceeds", "without_empty"]
+__all__ = ["InvalidJson", "dumps", "loads", "nesting_exceeds", "without_empty", "without_nulls"]
+
+
+def without_nulls(value: Any) -> Any:
+    """`value` without null members, recursively, for the service's own JSON (review API, reports, exports): a
+    member with no value is left out; an empty list stays (no calls is an answer)."""
+    if isinstance(value, dict):
+        return {k: without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [without_nulls(v) for v in value if v is not None]
+    return value
 
 
 class InvalidJson(ValueError):

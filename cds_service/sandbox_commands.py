@@ -52,7 +52,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         return run_load(args) if args.sandbox_command == "load" else run_call(args)
     except requests.ConnectionError as exc:  # requests' own text is a screenful about connection pools
-        url = exc.request.url if exc.request is not None else "the server"
+        sent = exc.request.url if exc.request is not None else None
+        url = sent.decode() if isinstance(sent, bytes) else sent or "the server"
         print(f"hamstring-cds sandbox: nothing answers at {url}: start it (the service: ./scripts/serve), or name "
               "the right one (--service-url, --fhir-server)", file=sys.stderr)
         return 1

@@ -18,6 +18,7 @@ from sqlalchemy import Engine, select
 from cds_service.audit.guidance import guidance_response
 from cds_service.audit.models import calls, cards, feedback
 from cds_service.audit.queries import as_dict
+from cds_service.jsonutil import without_nulls
 
 FORMATS = ("csv", "jsonl", "fhir", "guidance-response")
 CHUNK = 1000
@@ -158,7 +159,7 @@ def _uuid(hex32: str) -> str:
 
 
 def _json(value: Any) -> str:
-    return orjson.dumps(value, option=orjson.OPT_NAIVE_UTC | orjson.OPT_UTC_Z).decode()
+    return orjson.dumps(without_nulls(value), option=orjson.OPT_NAIVE_UTC | orjson.OPT_UTC_Z).decode()
 
 
 def export_text(engine: Engine, since: datetime, until: datetime | None, fmt: str,

@@ -14,6 +14,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from cds_service.audit.analytics import chart_points
 from cds_service.audit.records import now_utc
+from cds_service.jsonutil import without_nulls
 from cds_service.review_chart import line_chart
 
 FORMATS = ("csv", "json", "html")
@@ -41,7 +42,7 @@ def _csv(data: dict[str, Any], out: TextIO) -> None:
 
 
 def _json(data: dict[str, Any], out: TextIO) -> None:
-    out.write(orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS).decode() + "\n")
+    out.write(orjson.dumps(without_nulls(data), option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS).decode() + "\n")
 
 
 def _html(data: dict[str, Any], out: TextIO) -> None:

@@ -15,6 +15,7 @@ from cds_service.audit import analytics, monitor, queries
 from cds_service.audit.reasons import ReasonCoder
 from cds_service.audit.records import now_utc
 from cds_service.errors import json_response
+from cds_service.jsonutil import without_nulls
 from cds_service.review_auth import reviewer_refused
 from cds_service.review_chart import line_chart
 from cds_service.routes import state
@@ -59,13 +60,13 @@ def analytics_page() -> str:
 def api_analytics() -> Response:
     data = _analytics()
     data.pop("daily")
-    return json_response(data)
+    return review_json(data)
 
 
 @bp.get("/api/monitor")
 def api_monitor() -> Response:
     with state().store.reader().engine.connect() as db:
-        return json_response(monitor.check(db, now_utc().date(), monitor.Thresholds.of(state().settings)))
+        return review_json(monitor.check(db, now_utc().date(), monitor.Thresholds.of(state().settings)))
 
 
 @bp.get("/calls")
@@ -91,7 +92,7 @@ def call(call_id: int) -> str:
 @bp.get("/api/")
 def api_index() -> Response:
     """What the JSON API offers (the review pages point here), with each endpoint's query parameters."""
-    return json_response({"endpoints": {
+    return review_json({"endpoints": {
         "/review/api/summary": "dashboard figures: since, until (YYYY-MM-DD; default the last 30 days)",
         "/review/api/calls": "call list: since, until, service, criterion, indicator, outcome, before (paging)",
         "/review/api/calls/{id}": "one call: its cards with observed values, thresholds and feedback",
@@ -106,13 +107,13 @@ def api_summary() -> Response:
     since, until = _window(default_days=30)
     with state().store.reader().engine.connect() as db:
         data = queries.dashboard(db, since, until, ReasonCoder.of(state().guideline))
-    return json_response({"since": since.isoformat(), "until": until.isoformat(), **data})
+    return review_json({"since": since.isoformat(), "until": until.isoformat(), **data})
 
 
 @bp.get("/api/calls")
 def api_calls() -> Response:
     _, rows, next_before = _listing()
-    return json_response({"calls": rows, "nextBefore": next_before})
+    return review_json({"calls": rows, "nextBefore": next_before})
 
 
 @bp.get("/api/calls/<int:call_id>")
@@ -121,7 +122,7 @@ def api_call(call_id: int) -> Response:
         detail = queries.call_detail(db, call_id)
     if detail is None:
         abort(404)
-    return json_response(detail)
+    return review_json(detail)
 
 
 def _listing() -> tuple[queries.CallFilter, list[dict[str, Any]], int | None]:
@@ -173,3 +174,8 @@ def _dates(default_days: int | None) -> tuple[date | None, date | None]:
         until = until or now_utc().date()
         since = since or until - timedelta(days=default_days - 1)
     return since, until
+
+
+def review_json(data: Any) -> Response:
+    """The review API's answers, without null members (a value not known is left out)."""
+    return json_response(without_nulls(data))

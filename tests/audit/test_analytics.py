@@ -132,8 +132,8 @@ def test_analytics_per_criterion_with_no_feedback_groups_and_comments(make_app: 
     assert (local["standard_code"], local["category"]) == ("patient-refuses", "does-not-align-preferences")
     assert local["display"] == "Patient declined the recommendation"  # sent without; the configured display
     ham02 = next(c for c in group["criteria"] if c["criterion"] == "HAM-02")
-    assert ham02["overridden"] == 2 and {r["standard_code"] for r in ham02["override_reasons"]} == {
-        None, "action-completed"}  # seed's urn:x reason is not coded
+    assert ham02["overridden"] == 2 and {r.get("standard_code") for r in ham02["override_reasons"]} == {
+        None, "action-completed"}  # seed's urn:x reason is not coded (no standard_code member)
     comments = body["comments"]
     assert [c["comment"] for c in comments["HAM-01"]] == ["Prefers to train with his club physio"]
     assert comments["HAM-02"][0]["comment"] == "Travelling for 6 weeks"
@@ -163,6 +163,8 @@ def test_report_command_writes_csv_json_and_html(make_app: Callable[..., Flask],
     code, out, _ = cli(monkeypatch, capsys, audit_settings, "audit", "report", "--since", today, "--until", today,
                        "--format", "json", "--by", "guideline_version")
     assert code == 0 and json.loads(out)["by"] == "guideline_version"
+    code, out, _ = cli(monkeypatch, capsys, audit_settings, "audit", "report", "--since", today, "--format", "json")
+    assert code == 0 and "by" not in json.loads(out) and "null" not in out  # no grouping: left out, not null
     target = tmp_path / "pack.html"
     cli(monkeypatch, capsys, audit_settings, "audit", "report", "--since", today, "--format", "html",
         "--output", str(target))

@@ -80,6 +80,7 @@ def test_exports_in_csv_jsonl_and_fhir(make_app: Callable[..., Flask], audit_set
     assert code == 0 and "exported 4 calls" in err, err
     lines = [json.loads(line) for line in out.splitlines()]
     assert [c["status"] for c in lines] == [200, 200, 200, 400]
+    assert "null" not in out and "error" not in lines[0] and "error" in lines[3]  # absent, not null
     card = next(c for c in lines[0]["cards"] if c["uuid"] == first[1]["uuid"])
     assert card["feedback"][0]["override_code"] == "patient-declined" and card["thresholds"] and card["observed"]
 
