@@ -7,6 +7,7 @@ and the OpenAPI document can check every card the renderer produces.
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -141,6 +142,17 @@ class FeedbackItem(Lenient):
     acceptedSuggestions: list[AcceptedSuggestion] | None = None
     overrideReason: OverrideReason | None = None
     outcomeTimestamp: AwareDatetime
+
+    @field_validator("card")
+    @classmethod
+    def is_a_card_uuid(cls, value: str) -> str:
+        """Every card this service answers has a UUID: any other id (a placeholder such as '<card uuid>') can name
+        none of them, so it is refused with 400 instead of being stored as feedback on an unknown card."""
+        try:
+            uuid.UUID(value)
+        except ValueError:
+            raise ValueError("card must be the uuid of a card this service returned") from None
+        return value
 
     @field_validator("outcomeTimestamp")
     @classmethod

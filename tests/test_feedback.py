@@ -34,9 +34,9 @@ def test_overridden_with_reason_and_sandbox_reason_without_display(client: Flask
     with_reason = item(outcome="overridden", acceptedSuggestions=None, overrideReason={
         "reason": {"system": "urn:hamstring-rehab-cds:override-reason", "code": "patient-declined",
                    "display": "Patient declined the recommendation"}, "userComment": "Travelling for 6 weeks"})
-    sandbox = item(card="c2", outcome="overridden", acceptedSuggestions=None,
+    sandbox = item(card="2b0e8f5e-5d0a-4f3e-9c1d-7a6b5c4d3e2f", outcome="overridden", acceptedSuggestions=None,
                    overrideReason={"reason": {"system": "urn:x", "code": "clinical-judgement"}})
-    bare = item(card="c3", outcome="overridden", acceptedSuggestions=None)
+    bare = item(card="3c1f9a6f-6e1b-4a4f-8d2e-8b7c6d5e4f30", outcome="overridden", acceptedSuggestions=None)
     response = client.post(FEEDBACK, json={"feedback": [with_reason, sandbox, bare]})
     assert response.status_code == 200
     assert store_count(app) == 3
@@ -61,6 +61,8 @@ def test_a_repeat_is_stored_once(client: FlaskClient, app: Flask) -> None:
     ({"feedback": [item(outcomeTimestamp="0001-01-01T00:00:00+05:00")]}, "outcomeTimestamp"),  # before UTC year 1
     ({"feedback": [item(outcomeTimestamp="9999-12-31T23:00:00-05:00")]}, "outcomeTimestamp"),  # after UTC 9999
     ({"feedback": [item(outcome="overridden", acceptedSuggestions=None, overrideReason={})]}, "overrideReason"),
+    ({"feedback": [item(card="<card uuid>")]}, "card must be the uuid"),  # a placeholder copied from the docs
+    ({"feedback": [item(card="card-1")]}, "card must be the uuid"),
 ])
 def test_invalid_feedback_is_400(client: FlaskClient, app: Flask, body: dict[str, Any], mentions: str) -> None:
     response = client.post(FEEDBACK, json=body)

@@ -25,7 +25,8 @@ from tests.audit.support import (
     wait_until,
 )
 
-FEEDBACK = {"feedback": [{"card": "never-issued", "outcome": "overridden", "outcomeTimestamp": "2026-11-23T10:07:00Z"}]}
+FEEDBACK = {"feedback": [{"card": "0f5c6a0e-8f0d-4c38-9a53-1f1d2b0c0e99", "outcome": "overridden",
+                          "outcomeTimestamp": "2026-11-23T10:07:00Z"}]}  # a card this service never answered
 
 
 class Outage:

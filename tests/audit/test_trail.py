@@ -21,6 +21,7 @@ from tests.conftest import FHIR
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET_TOKEN = "very-secret-access-token-0123456789"
+NEVER_ISSUED = "0f5c6a0e-8f0d-4c38-9a53-1f1d2b0c0e99"  # a card uuid this service never answered
 
 
 def rows(app: Flask, table: Table) -> list[dict[str, Any]]:
@@ -126,7 +127,7 @@ def test_feedback_is_joined_to_its_card_and_feedback_for_unknown_cards_is_kept_a
         {"card": card["uuid"], "outcome": "overridden", "outcomeTimestamp": "2026-11-23T10:06:00Z",
          "overrideReason": {"reason": {"system": "urn:x", "code": "patient-declined", "display": "Declined"},
                             "userComment": "Travelling"}},
-        {"card": "never-issued", "outcome": "overridden", "outcomeTimestamp": "2026-11-23T10:07:00Z"},
+        {"card": NEVER_ISSUED, "outcome": "overridden", "outcomeTimestamp": "2026-11-23T10:07:00Z"},
     ]
     response = client.post(f"{SIGN}/feedback", json={"feedback": items})
     assert response.get_json() == {"received": 3, "stored": 3}
@@ -137,7 +138,7 @@ def test_feedback_is_joined_to_its_card_and_feedback_for_unknown_cards_is_kept_a
     assert accepted["outcome_timestamp"].isoformat() == "2026-11-23T09:05:31"  # kept in UTC
     assert (overridden["override_code"], overridden["override_display"], overridden["override_comment"]) == (
         "patient-declined", "Declined", "Travelling")
-    assert unknown["card_uuid"] == "never-issued" and not unknown["card_known"]
+    assert unknown["card_uuid"] == NEVER_ISSUED and not unknown["card_known"]
 
 
 def test_a_silent_criterion_is_recorded_as_would_have_fired_but_not_returned(
