@@ -92,15 +92,19 @@ def write_pilot_report(data: dict[str, Any], fmt: str, out: TextIO) -> None:
 
 
 def _text(data: dict[str, Any], out: TextIO) -> None:
-    print(f"Silent (pilot) criteria, {data['since']} to {data['until']}: {data['calls_in_population']} calls in "
-          f"population, {data['patients_in_population']} patients", file=out)
+    print(f"Silent (pilot) criteria, {data['since']} to {data['until']}: {_n(data['calls_in_population'], 'call')} in "
+          f"population, {_n(data['patients_in_population'], 'patient')}", file=out)
     if not data["criteria"]:
         print("no criterion was evaluated silently in this range, and none is silent in the configuration", file=out)
     for row in data["criteria"]:
         state = "silent now" if row["silent_in_configuration"] else "no longer silent"
         share = f", {row['calls_per_100']} per 100 calls" if "calls_per_100" in row else ""
-        print(f"{row['criterion']} {row.get('title', '')} ({state}): would have fired on {row['calls']} calls{share} "
-              f"for {row['patients']} patients; {row['with_active_cards']} of those calls also showed active cards",
-              file=out)
+        fired = f"would have fired on {_n(row['calls'], 'call')}{share} for {_n(row['patients'], 'patient')}"
+        print(f"{row['criterion']} {row.get('title', '')} ({state}): {fired}; {row['with_active_cards']} of those "
+              "calls also showed active cards", file=out)
         if row["alongside"]:
             print("    alongside " + ", ".join(f"{a['criterion']} ({a['calls']})" for a in row["alongside"]), file=out)
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"

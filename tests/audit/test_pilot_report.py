@@ -97,6 +97,7 @@ def test_each_silent_criterion_with_calls_patients_and_active_cards(
     assert "HAM-09" in out and "would have fired on 3 calls, 60.0 per 100 calls for 2 patients; 2 of those calls " \
                                "also showed active cards" in out
     assert "HAM-13" in out and "no longer silent" in out and "alongside HAM-01 (2), HAM-02 (1)" in out
+    assert "would have fired on 1 call, 20.0 per 100 calls for 1 patient;" in out  # HAM-13: in the singular
 
 
 def test_a_silent_criterion_in_real_calls_is_counted_and_not_shown(
