@@ -165,6 +165,8 @@ def main() -> None:
         for server in servers:
             server.terminate()
             server.wait(15)
+    for tokens in run.work.glob("tokens-*.txt"):  # tens of MB; the servers' logs and databases stay
+        tokens.unlink()
     print(f"load average at end {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
