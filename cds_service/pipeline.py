@@ -24,9 +24,11 @@ from cds_service.prefetch import PrefetchResolver, Resolution
 from cds_service.schemas import CONTEXT_MODELS, HookRequest, PatientViewContext
 from cds_service.services import SERVICES, Service
 from cds_service.tracing import traced
+from fhir_mappings.bundles import resources_in
 from fhir_mappings.facts import HookData, build_facts, ref_of
 from fhir_mappings.order_edits import build_action
-from fhir_mappings.parse import SkippedResource, conformed, reading_report, resources_in
+from fhir_mappings.parse import conformed
+from fhir_mappings.reading_report import SkippedResource, reading_report
 
 # The facts and criteria stages are spans when tracing is on (cds_service/tracing.py), plain calls when off.
 build_facts = traced("facts")(build_facts)

@@ -12,13 +12,14 @@ from datetime import date
 from typing import Any
 
 from cards.facts import ClinicalFacts, HamstringInjury, TherapyPlan, UnreadableOrder
+from fhir_mappings.bundles import resources_in
 from fhir_mappings.conditions import hamstring_injuries, patient_age
 from fhir_mappings.indications import conditions_by_ref, is_therapy_for_another_problem
 from fhir_mappings.monitoring import monitoring_facts
 from fhir_mappings.order_reasons import order_reason_injuries
 from fhir_mappings.order_text import is_physical_therapy
 from fhir_mappings.orders import order_facts
-from fhir_mappings.parse import conformed, resources_in
+from fhir_mappings.parse import conformed
 from fhir_mappings.record import PatientRecord, Read, patient_record
 from fhir_mappings.therapy import delivered_sessions, program_ended, therapy_plan
 from fhir_mappings.therapy_stops import stops_therapy

@@ -8,6 +8,9 @@ A create builds a new order from a named template in `order_templates.json` (cod
 `Fix(action="create", change={"order": <template>, "reason_ref": ..., "priority": ...})`. It is a draft
 (status draft, intent order) with the patient as subject; any other `change` member is applied with
 EDITORS (e.g. `program_weeks`), so a new order is expressed exactly as a fixed one would be.
+
+The editors themselves: program_edits.py (program length, sessions, frequency, details) and
+course_edits.py (analgesic course, rest length).
 """
 
 from __future__ import annotations
@@ -15,10 +18,7 @@ from __future__ import annotations
 import copy
 import json
 import logging
-import math
-from collections.abc import Callable, Mapping, Sequence
-from contextvars import ContextVar
-from datetime import timedelta
+from collections.abc import Mapping, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -26,19 +26,12 @@ from typing import Any
 import orjson
 
 from cards.findings import Fix
-from fhir_mappings.analgesics import administrations_per_day, course_days, dose_per_administration
+from fhir_mappings.course_edits import limit_rest_hours, set_course_days
+from fhir_mappings.editing import Editor, fields_by_hand, report_by_hand
 from fhir_mappings.parse import parse
-from fhir_mappings.stated_durations import lengthened, shorten_stated
-from fhir_mappings.therapy import planned_days, planned_sessions, sessions_per_day
-from fhir_mappings.timeutil import days_after, duration_days, to_date, to_datetime, whole_days
+from fhir_mappings.program_edits import add_order_detail, set_program_weeks, set_sessions, set_sessions_per_week
 
 log = logging.getLogger(__name__)
-# Fields an edit could not bring in line (a stated duration in a form not read, a quantity not worked out):
-# the suggestion's description names them for the clinician to change by hand.
-_by_hand: ContextVar[list[str] | None] = ContextVar("order_fields_by_hand", default=None)
-UCUM = "http://unitsofmeasure.org"
-# An editor changes the draft copy in place, reading the parsed original; False if it cannot.
-Editor = Callable[[dict[str, Any], Any, Any], bool]
 
 
 def build_action(fix: Fix, description: str, drafts: Mapping[str, dict[str, Any]],
@@ -53,7 +46,7 @@ def build_action(fix: Fix, description: str, drafts: Mapping[str, dict[str, Any]
     coherent order: no suggestion undoes another's edit. `by_hand`, when given, receives the fields the
     edit could not bring in line, for the description to name.
     """
-    token = _by_hand.set(by_hand)
+    token = fields_by_hand.set(by_hand)
     try:
         return _action(fix, description, drafts, subject_ref, parsed, companions)
     except (ArithmeticError, ValueError, TypeError, KeyError) as exc:  # a value no edit can express
@@ -61,7 +54,7 @@ def build_action(fix: Fix, description: str, drafts: Mapping[str, dict[str, Any]
                     type(exc).__name__)
         return None
     finally:
-        _by_hand.reset(token)
+        fields_by_hand.reset(token)
 
 
 def _action(fix: Fix, description: str, drafts: Mapping[str, dict[str, Any]],
@@ -116,16 +109,16 @@ def _composed(memo: tuple[Any, bytes | None, dict[tuple[int, ...], Any]], origin
     if key not in compositions:
         left_out: list[Fix] = []
         by_hand: list[str] = []
-        token = _by_hand.set(by_hand)
+        token = fields_by_hand.set(by_hand)
         try:
             resource = compose(_copy_of(original, serialized), request, fixes, None, subject_ref, left_out)
         finally:
-            _by_hand.reset(token)
+            fields_by_hand.reset(token)
         compositions[key] = (resource, None if resource is None else _serialized(resource), left_out, by_hand)
     resource, resource_bytes, left_out, by_hand = compositions[key]
     if resource is None or any(fix is own for fix in left_out):
         return None
-    _report_by_hand(by_hand)
+    report_by_hand(by_hand)
     return _copy_of(resource, resource_bytes)
 
 
@@ -175,207 +168,6 @@ def create_action(fix: Fix, description: str, subject_ref: str) -> dict[str, Any
         if request is None or editor is None or not editor(resource, request, value):
             return None
     return {"type": "create", "description": description, "resource": resource}
-
-
-def set_program_weeks(resource: dict[str, Any], request: Any, weeks: int) -> bool:
-    days = weeks * 7
-    current, form = planned_days(request)
-    if current is not None and current >= days:
-        return True  # already as long: a program is never shortened
-    timing = resource.get("occurrenceTiming")
-    repeat: Any = timing.get("repeat") if isinstance(timing, dict) else None
-    if form == "text":  # the order's name states its length: say the new one there too
-        resource["code"]["text"] = lengthened(resource["code"]["text"], days, f"{weeks} weeks")
-    if form == "occurrencePeriod":
-        return _set_period_end(resource["occurrencePeriod"], days)
-    if form == "boundsPeriod":
-        return _set_period_end(repeat["boundsPeriod"], days)
-    if form == "count":
-        per_day = sessions_per_day(request.occurrenceTiming.repeat)
-        if per_day is None:
-            return False
-        repeat["count"] = max(int(repeat["count"]), math.ceil(per_day * days - 1e-9))
-        return True
-    if isinstance(repeat, dict):
-        for choice in ("boundsPeriod", "boundsRange"):
-            repeat.pop(choice, None)
-        repeat["boundsDuration"] = _weeks(weeks)
-        return True
-    start = resource.get("occurrenceDateTime")
-    first_day = to_date(start)
-    last_day = days_after(first_day, days - 1) if first_day is not None else None
-    if last_day is not None:
-        resource.pop("occurrenceDateTime")
-        resource["occurrencePeriod"] = {"start": start, "end": last_day.isoformat()}
-        return True
-    if "occurrencePeriod" in resource or timing is not None:
-        return False
-    resource["occurrenceTiming"] = {"repeat": {"boundsDuration": _weeks(weeks)}}
-    return True
-
-
-def set_sessions(resource: dict[str, Any], request: Any, sessions: int) -> bool:
-    current, form = planned_sessions(request)
-    if current is not None and current >= sessions:
-        return True  # already as many: sessions are never taken away
-    if form == "quantity":
-        resource["quantityQuantity"]["value"] = sessions
-        return True
-    repeat: Any = (resource.get("occurrenceTiming") or {}).get("repeat")
-    if form == "count":
-        repeat["count"] = sessions
-        return True
-    if form == "frequency":
-        per_day = sessions_per_day(request.occurrenceTiming.repeat)
-        return per_day is not None and set_program_weeks(resource, request, math.ceil(sessions / per_day / 7 - 1e-9))
-    return False
-
-
-def set_sessions_per_week(resource: dict[str, Any], request: Any, per_week: int) -> bool:
-    """Raise a weekly frequency to `per_week` sessions, over the same weeks (never lowers it)."""
-    repeat: Any = (resource.get("occurrenceTiming") or {}).get("repeat")
-    parsed = request.occurrenceTiming.repeat if request.occurrenceTiming else None
-    per_day = sessions_per_day(parsed) if parsed is not None else None
-    if not isinstance(repeat, dict) or per_day is None:
-        return False
-    if per_day * 7 >= per_week - 1e-9:
-        return True
-    repeat.update({"frequency": per_week, "period": 1, "periodUnit": "wk"})
-    return True
-
-
-def _set_period_end(period: dict[str, Any], days: int, hours: int | None = None) -> bool:
-    """End the period after `days` calendar days counting its first; after `hours` when given and the
-    start has a time of day (the period then runs the time between its ends: timeutil.period_days)."""
-    moment = to_datetime(period.get("start")) if hours is not None else None
-    if moment is not None and hours is not None:
-        period["end"] = (moment + timedelta(hours=hours)).isoformat().replace("+00:00", "Z")
-        return True
-    start = to_date(period.get("start"))
-    end = days_after(start, days - 1) if start is not None else None
-    if end is None:
-        return False
-    period["end"] = end.isoformat()
-    return True
-
-
-def _weeks(weeks: int) -> dict[str, Any]:
-    return {"value": weeks, "unit": "weeks", "system": UCUM, "code": "wk"}
-
-
-def add_order_detail(resource: dict[str, Any], request: Any, details: list[str]) -> bool:
-    """Append exercise prescriptions to orderDetail (R4 CodeableConcept with text)."""
-    existing = resource.setdefault("orderDetail", [])
-    present = {d.get("text") for d in existing if isinstance(d, dict)}
-    existing.extend({"text": text} for text in details if text not in present)
-    return bool(details)
-
-
-def set_course_days(resource: dict[str, Any], request: Any, days: int) -> bool:
-    """Shorten an analgesic course to `days` in the element that set its length, and the rest of the order
-    with it: a dispensed quantity or supply beyond the new course, refills, and durations its text states."""
-    if not _set_course_length(resource, request, days):
-        return False
-    dispense = resource.get("dispenseRequest")
-    if isinstance(dispense, dict):
-        _shorten_dispense(dispense, request, days)
-    _report_by_hand(shorten_stated(resource, days, f"{days} days"))
-    return True
-
-
-def _report_by_hand(fields: list[str]) -> None:
-    found = _by_hand.get()
-    if found is not None:
-        found.extend(f for f in fields if f not in found)
-
-
-def _shorten_dispense(dispense: dict[str, Any], request: Any, days: int) -> None:
-    """No more dispensed than the shortened course takes (a quantity that cannot be worked out is reported)."""
-    if dispense.get("numberOfRepeatsAllowed"):
-        dispense["numberOfRepeatsAllowed"] = 0
-    supply = dispense.get("expectedSupplyDuration")
-    supplied = duration_days(request.dispenseRequest.expectedSupplyDuration) if request.dispenseRequest else None
-    if isinstance(supply, dict) and supplied is not None and supplied > days:
-        dispense["expectedSupplyDuration"] = _days(days)
-    quantity = dispense.get("quantity")
-    if isinstance(quantity, dict) and isinstance(quantity.get("value"), int | float):
-        per_day, dose = administrations_per_day(request), dose_per_administration(request)
-        if per_day and dose:
-            quantity["value"] = min(quantity["value"], math.ceil(days * per_day * dose - 1e-9))
-        else:
-            _report_by_hand(["dispenseRequest.quantity"])
-
-
-def _set_course_length(resource: dict[str, Any], request: Any, days: int) -> bool:
-    _, form = course_days(request)
-    dispense = resource.get("dispenseRequest") or {}
-    if form in ("expectedSupplyDuration", "quantity") and dispense.get("numberOfRepeatsAllowed"):
-        dispense["numberOfRepeatsAllowed"] = 0
-    repeat: Any = next((d["timing"]["repeat"] for d in resource.get("dosageInstruction") or []
-                        if isinstance(d.get("timing"), dict) and isinstance(d["timing"].get("repeat"), dict)), None)
-    per_day = administrations_per_day(request) or 0.0
-    dose = dose_per_administration(request) or 0.0
-    if form == "text":
-        pass  # the course is stated only in words: set_course_days rewrites them
-    elif form == "boundsDuration":
-        repeat["boundsDuration"] = _days(days)
-    elif form == "boundsRange":
-        return _set_range_high(repeat["boundsRange"], request, days)
-    elif form == "boundsPeriod":
-        return _set_period_end(repeat["boundsPeriod"], days)
-    elif form == "expectedSupplyDuration":
-        dispense["expectedSupplyDuration"] = _days(days)
-    elif form == "count" and per_day:
-        repeat["count"] = math.ceil(days * per_day - 1e-9)
-    elif form == "quantity" and per_day and dose:
-        dispense["quantity"]["value"] = math.ceil(days * per_day * dose - 1e-9)
-    else:
-        return False
-    return True
-
-
-def _set_range_high(bounds: dict[str, Any], request: Any, days: int) -> bool:
-    """A range of days whose upper bound is `days` (its lower bound no longer than that)."""
-    parsed = next((d.timing.repeat.boundsRange for d in request.dosageInstruction or []
-                   if d.timing and d.timing.repeat and d.timing.repeat.boundsRange), None)
-    low = whole_days(duration_days(parsed.low)) if parsed is not None else None
-    if low is not None:
-        bounds["low"] = _days(min(low, days))
-    bounds["high"] = _days(days)
-    return True
-
-
-def limit_rest_hours(resource: dict[str, Any], request: Any, hours: int) -> bool:
-    """Bound a complete-rest order to `hours`, and the durations its text states ("NWB for 2 weeks")."""
-    if not _set_rest_length(resource, request, hours):
-        return False
-    _report_by_hand(shorten_stated(resource, hours / 24, f"{hours} hours"))
-    return True
-
-
-def _set_rest_length(resource: dict[str, Any], request: Any, hours: int) -> bool:
-    """Bound a complete-rest order to `hours` (whole days, counting the first)."""
-    days = max(1, hours // 24)
-    if isinstance(resource.get("occurrencePeriod"), dict) and resource["occurrencePeriod"].get("start"):
-        return _set_period_end(resource["occurrencePeriod"], days, hours)
-    timing = resource.get("occurrenceTiming")
-    repeat = timing.get("repeat") if isinstance(timing, dict) else None
-    if isinstance(repeat, dict):
-        if isinstance(repeat.get("boundsPeriod"), dict) and repeat["boundsPeriod"].get("start"):
-            return _set_period_end(repeat["boundsPeriod"], days, hours)
-        for choice in ("boundsPeriod", "boundsRange"):
-            repeat.pop(choice, None)
-        repeat["boundsDuration"] = {"value": hours, "unit": "hours", "system": UCUM, "code": "h"}
-        return True
-    if "occurrenceDateTime" in resource or "occurrencePeriod" in resource:
-        return False
-    resource["occurrenceTiming"] = {"repeat": {"boundsDuration": {"value": hours, "unit": "hours",
-                                                                  "system": UCUM, "code": "h"}}}
-    return True
-
-
-def _days(days: int) -> dict[str, Any]:
-    return {"value": days, "unit": "days", "system": UCUM, "code": "d"}
 
 
 EDITORS: dict[str, Editor] = {"program_weeks": set_program_weeks, "sessions": set_sessions,

@@ -13,14 +13,18 @@ import pytest
 from cds_service.pipeline import data_for
 from fhir_mappings import record
 from fhir_mappings.facts import build_facts, read_record
-from fhir_mappings.parse import reading_report
+from fhir_mappings.reading_report import reading_report
 from tests import builders as b
 from tests.builders import AS_OF
 
 MAPPINGS = Path(__file__).resolve().parent.parent / "fhir_mappings"
 # The only modules that validate FHIR: the stage (reading the call's resources) and the suggestions'
-# editor (validating the edited copy of a draft order it hands back to the EHR).
+# editor (validating the edited copy of a draft order it hands back to the EHR; the editors it applies,
+# program_edits.py and course_edits.py, read the model it hands them and validate nothing).
 VALIDATING_MODULES = {"parse.py", "record.py", "order_edits.py"}
+# What validates, or groups resources for the stage, by the module that offers it.
+VALIDATING_IMPORTS = {"fhir_mappings.parse": {"parse", "unreadable_reason"}, "fhir_mappings.bundles": {"by_type"},
+                      "fhir_mappings.validated_elements": {"with_validated_elements"}}
 
 
 def test_only_the_stage_and_the_order_editor_validate_resources() -> None:
@@ -28,9 +32,9 @@ def test_only_the_stage_and_the_order_editor_validate_resources() -> None:
     for path in sorted(MAPPINGS.glob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
-            if isinstance(node, ast.ImportFrom) and node.module == "fhir_mappings.parse":
+            if isinstance(node, ast.ImportFrom) and node.module in VALIDATING_IMPORTS:
                 names = {alias.name for alias in node.names}
-                if names & {"parse", "unreadable_reason", "by_type"} and path.name not in VALIDATING_MODULES:
+                if names & VALIDATING_IMPORTS[node.module] and path.name not in VALIDATING_MODULES:
                     offenders.append(f"{path.name}: {sorted(names)}")
     assert offenders == []
 

@@ -16,7 +16,8 @@ import pytest
 from flask.testing import FlaskClient
 
 from fhir_mappings.conform import conform
-from fhir_mappings.parse import MODELS, conformed, parse, reading_report
+from fhir_mappings.parse import MODELS, conformed, parse
+from fhir_mappings.reading_report import reading_report
 from tests import builders as b
 
 SIGN = "/cds-services/hamstring-rehab-order-sign"

@@ -9,6 +9,7 @@ from fhir.resources.R4B.observation import Observation
 from fhir.resources.R4B.servicerequest import ServiceRequest
 
 from fhir_mappings import parse as p
+from fhir_mappings.bundles import by_type
 from tests import builders as b
 
 SUBJECT = f"Patient/{b.PATIENT_ID}"
@@ -58,7 +59,7 @@ def test_narrative_and_metadata_are_not_read_and_the_resource_is_not_changed() -
 def test_by_type_groups_resources_keeping_their_order() -> None:
     first, second = b.pain_score("2026-11-20", 4, oid="a"), b.pain_score("2026-11-21", 5, oid="b")
     pat, order = b.patient(), b.pt_order("pt-1")
-    groups = p.by_type([first, pat, order, second])
+    groups = by_type([first, pat, order, second])
     assert groups == {"Observation": [first, second], "Patient": [pat], "ServiceRequest": [order]}
     assert groups["Observation"][0] is first
 

@@ -1,0 +1,89 @@
+"""Editors of a draft therapy order (order_edits.EDITORS): its program length, its sessions, their weekly
+frequency and its exercise details. Each edits the form the order already uses (period end, Timing bounds,
+count or quantity) and only ever moves a value toward the guideline: a program is never shortened,
+sessions never taken away, a detail added once."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from fhir_mappings.editing import set_period_end, weeks_duration
+from fhir_mappings.stated_durations import lengthened
+from fhir_mappings.therapy import planned_days, planned_sessions, sessions_per_day
+from fhir_mappings.timeutil import days_after, to_date
+
+
+def set_program_weeks(resource: dict[str, Any], request: Any, weeks: int) -> bool:
+    days = weeks * 7
+    current, form = planned_days(request)
+    if current is not None and current >= days:
+        return True  # already as long: a program is never shortened
+    timing = resource.get("occurrenceTiming")
+    repeat: Any = timing.get("repeat") if isinstance(timing, dict) else None
+    if form == "text":  # the order's name states its length: say the new one there too
+        resource["code"]["text"] = lengthened(resource["code"]["text"], days, f"{weeks} weeks")
+    if form == "occurrencePeriod":
+        return set_period_end(resource["occurrencePeriod"], days)
+    if form == "boundsPeriod":
+        return set_period_end(repeat["boundsPeriod"], days)
+    if form == "count":
+        per_day = sessions_per_day(request.occurrenceTiming.repeat)
+        if per_day is None:
+            return False
+        repeat["count"] = max(int(repeat["count"]), math.ceil(per_day * days - 1e-9))
+        return True
+    if isinstance(repeat, dict):
+        for choice in ("boundsPeriod", "boundsRange"):
+            repeat.pop(choice, None)
+        repeat["boundsDuration"] = weeks_duration(weeks)
+        return True
+    start = resource.get("occurrenceDateTime")
+    first_day = to_date(start)
+    last_day = days_after(first_day, days - 1) if first_day is not None else None
+    if last_day is not None:
+        resource.pop("occurrenceDateTime")
+        resource["occurrencePeriod"] = {"start": start, "end": last_day.isoformat()}
+        return True
+    if "occurrencePeriod" in resource or timing is not None:
+        return False
+    resource["occurrenceTiming"] = {"repeat": {"boundsDuration": weeks_duration(weeks)}}
+    return True
+
+
+def set_sessions(resource: dict[str, Any], request: Any, sessions: int) -> bool:
+    current, form = planned_sessions(request)
+    if current is not None and current >= sessions:
+        return True  # already as many: sessions are never taken away
+    if form == "quantity":
+        resource["quantityQuantity"]["value"] = sessions
+        return True
+    repeat: Any = (resource.get("occurrenceTiming") or {}).get("repeat")
+    if form == "count":
+        repeat["count"] = sessions
+        return True
+    if form == "frequency":
+        per_day = sessions_per_day(request.occurrenceTiming.repeat)
+        return per_day is not None and set_program_weeks(resource, request, math.ceil(sessions / per_day / 7 - 1e-9))
+    return False
+
+
+def set_sessions_per_week(resource: dict[str, Any], request: Any, per_week: int) -> bool:
+    """Raise a weekly frequency to `per_week` sessions, over the same weeks (never lowers it)."""
+    repeat: Any = (resource.get("occurrenceTiming") or {}).get("repeat")
+    parsed = request.occurrenceTiming.repeat if request.occurrenceTiming else None
+    per_day = sessions_per_day(parsed) if parsed is not None else None
+    if not isinstance(repeat, dict) or per_day is None:
+        return False
+    if per_day * 7 >= per_week - 1e-9:
+        return True
+    repeat.update({"frequency": per_week, "period": 1, "periodUnit": "wk"})
+    return True
+
+
+def add_order_detail(resource: dict[str, Any], request: Any, details: list[str]) -> bool:
+    """Append exercise prescriptions to orderDetail (R4 CodeableConcept with text)."""
+    existing = resource.setdefault("orderDetail", [])
+    present = {d.get("text") for d in existing if isinstance(d, dict)}
+    existing.extend({"text": text} for text in details if text not in present)
+    return bool(details)
