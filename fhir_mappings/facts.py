@@ -69,9 +69,10 @@ def build_facts(data: HookData, as_of: date, encounter_diagnosis_days: int | Non
     """`encounter_diagnosis_days`: the guideline's window for encounter diagnoses without a clinical status
     (`[population]`); None counts none of them."""
     record = read_record(data)
-    plans = _plans(record.under_review, record.service_requests, conditions_by_ref(r.json for r in record.conditions))
+    conditions = conditions_by_ref(r.json for r in record.conditions)
+    plans = _plans(record.under_review, record.service_requests, conditions)
     injuries = _injuries(record, as_of, encounter_diagnosis_days)
-    sessions = delivered_sessions(record.procedures)
+    sessions = delivered_sessions(record.procedures, conditions)
     monitored = monitoring_facts(record, injuries, plans, sessions, as_of)
     ordered = order_facts(record)
     return ClinicalFacts(

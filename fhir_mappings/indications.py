@@ -45,7 +45,7 @@ def is_for_another_problem(raw: dict[str, Any], conditions: Mapping[str, dict[st
 
 
 def is_therapy_for_another_problem(raw: dict[str, Any], conditions: Mapping[str, dict[str, Any]]) -> bool:
-    """A physical-therapy order for another body site: its structured reasons or body site, else the order's
+    """A physical-therapy order or session for another body site: its structured reasons or body site, else its
     own name ('Physical therapy - L knee OA'), name another site and none names the hamstring. Only a site
     counts here: therapy ordered for a generic reason ('muscle weakness', an aftercare code) is still the
     hamstring's. Details and notes are not read: exercise content names other body parts ('knee over toe')."""
@@ -71,7 +71,7 @@ def _verdicts(raw: dict[str, Any], conditions: Mapping[str, dict[str, Any]], sit
         yield verdict(concept)
     for dosage in _listed(raw.get("dosageInstruction")):
         yield verdict(dosage.get("asNeededCodeableConcept"))
-    if raw.get("resourceType") == "ServiceRequest":
+    if raw.get("resourceType") in ("ServiceRequest", "Procedure"):
         for site in _listed(raw.get("bodySite")):
             yield site_verdict(site)
 

@@ -42,6 +42,27 @@ def longest_stated_days(texts: Iterable[Any]) -> float | None:
     return max(found, default=None)
 
 
+# Sessions a week as orders write them: "2x/wk", "2 x per week", "3 times a week", "2-3x/week" (the lower
+# bound: the checks are minimums), "twice weekly", and the Latin-style abbreviations of order entry (QW, BIW,
+# TIW: ISMP's list of error-prone abbreviations names them as written in practice).
+PER_WEEK_WORDS = {"once": 1, "twice": 2, "thrice": 3, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
+                  "qw": 1, "qwk": 1, "biw": 2, "tiw": 3}
+_WEEK = r"(?:/|per|a|an|each|every)?\s*(?:wk|wks|week|weekly)\b"
+PER_WEEK = re.compile(
+    rf"(?<![\w/])(?:(?P<n>\d+)(?:\s*(?:-|to)\s*\d+)?\s*(?:x|×|times)\s*{_WEEK}|(?P<n2>\d+)\s*/\s*(?:wk|week)\b"
+    rf"|(?P<word>once|twice|thrice|(?:one|two|three|four|five)\s+times)\s+{_WEEK}|(?P<abbr>qw|qwk|biw|tiw)\b)",
+    re.IGNORECASE)
+
+
+def stated_sessions_per_week(text: str | None) -> int | None:
+    """The sessions a week a text states ("PT 2x/wk x 6 wks", "BIW x 8 weeks", "twice weekly"), or None."""
+    match = PER_WEEK.search(text or "")
+    if match is None:
+        return None
+    number = match.group("n") or match.group("n2")
+    return int(number) if number else PER_WEEK_WORDS[(match.group("word") or match.group("abbr")).lower().split()[0]]
+
+
 def stated_days(match: re.Match[str]) -> float:
     number = match.group("n").lower()
     value = NUMBER_WORDS[number] if number in NUMBER_WORDS else float(number)

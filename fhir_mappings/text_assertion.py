@@ -77,7 +77,7 @@ class _Reader:
         replaced = set(config["replacesDefaultRules"])
         rules = [r for r in ConTextRule.from_json(self.context.DEFAULT_RULES_FILEPATH) if r.literal not in replaced]
         rules += [ConTextRule(**{k: v for k, v in rule.items() if k in _RULE_KEYS},
-                              on_modifies=_reaches_back(rule.get("metadata", {}).get("before")))
+                              on_modifies=_reaches(rule.get("metadata", {}), config["listWords"]))
                   for rule in config["context_rules"]]
         for rule in rules:  # not a component setting: spaCy's config check turns its lists into iterators
             rule.terminated_by.update(config["terminatingTypes"].get(rule.category, ()))
@@ -139,13 +139,23 @@ def _words(token: dict[str, Any]) -> list[str] | None:
     return [w.lower() for w in words] + ([""] if token.get("OP") == "?" else [])
 
 
-def _reaches_back(tokens: int | None) -> Callable[[Any, Any, Any], bool] | None:
-    """`metadata.before`: a BIDIRECTIONAL modifier reaches this many tokens back (and to the sentence end)."""
-    if tokens is None:
+def _reaches(metadata: dict[str, Any], list_words: Iterable[str]) -> Callable[[Any, Any, Any], bool] | None:
+    """`metadata.before`: a BIDIRECTIONAL modifier reaches this many tokens back (and to the sentence end).
+    `metadata.clauseMarks`: a modifier written after its concept does not reach back over a mark that opens a
+    clause with a subject of its own ('Nordic curls continued, stretching stopped'), unless a list word joins
+    that subject to the concept ('Nordics, RDLs and sprinting stopped')."""
+    tokens, marks, joins = metadata.get("before"), frozenset(metadata.get("clauseMarks", ())), frozenset(list_words)
+    if tokens is None and not marks:
         return None
 
     def within(target: Any, modifier: Any, _between: Any) -> bool:
-        return bool(target.start >= modifier.end or modifier.start - target.end <= tokens)
+        if target.start >= modifier.end:
+            return True
+        if tokens is not None and modifier.start - target.end > tokens:
+            return False
+        between = target.doc[target.end:modifier.start]
+        last_mark = max((t.i for t in between if t.text in marks), default=modifier.start - 1)
+        return last_mark == modifier.start - 1 or any(t.lower_ in joins for t in target.doc[last_mark:modifier.start])
 
     return within
 

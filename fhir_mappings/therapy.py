@@ -4,7 +4,8 @@ Program length, first match wins: occurrencePeriod; Timing bounds (period, durat
 bound, since the check is a minimum); repeat.count at its frequency; without a Timing, the length the
 order's name states ('PT 2x/wk x 6 wks'). A period with times of day runs
 the time between them (timeutil). Sessions, first match wins: quantity in sessions or visits;
-repeat.count; frequency times the bounded duration. The form each came from is kept, so a fix edits
+repeat.count; frequency times the bounded duration; without a Timing, the sessions a week and the length
+the order's name states ('PT BIW x 8 weeks'). The form each came from is kept, so a fix edits
 the order the same way. Absurd values (far-future dates, negative or century-long durations) are
 unusable: timeutil reads them as absent.
 """
@@ -12,16 +13,17 @@ unusable: timeutil reads them as absent.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from fhir.resources.R4B.procedure import Procedure
 from fhir.resources.R4B.servicerequest import ServiceRequest
 
 from cards.facts import TherapyPlan, TherapySessions
+from fhir_mappings.indications import is_therapy_for_another_problem
 from fhir_mappings.order_text import is_physical_therapy, names
 from fhir_mappings.record import Read
-from fhir_mappings.stated_durations import longest_stated_days
+from fhir_mappings.stated_durations import longest_stated_days, stated_sessions_per_week
 from fhir_mappings.therapy_stops import first_note, says_stop, stopped_for_pain
 from fhir_mappings.timeutil import (
     amount,
@@ -112,7 +114,7 @@ def planned_sessions(request: ServiceRequest) -> tuple[int | None, str | None]:
             return int(value), "quantity"
     repeat = request.occurrenceTiming.repeat if request.occurrenceTiming else None
     if repeat is None:
-        return None, None
+        return _stated_sessions(request) if request.occurrenceTiming is None else (None, None)
     count = amount(repeat.count, "session count")
     if count:
         return int(count), "count"
@@ -121,6 +123,14 @@ def planned_sessions(request: ServiceRequest) -> tuple[int | None, str | None]:
     if per_day and days:
         return int(math.floor(per_day * days + 1e-9)), "frequency"
     return None, None
+
+
+def _stated_sessions(request: ServiceRequest) -> tuple[int | None, str | None]:
+    """The sessions the order's name states with its length, when it has no Timing ('PT 2x/wk x 6 wks',
+    'PT BIW x 8 weeks'): sessions a week over the stated weeks."""
+    per_week = stated_sessions_per_week(request.code.text if request.code is not None else None)
+    days, _ = _stated_days(request)
+    return (int(math.floor(per_week * days / 7 + 1e-9)), "text") if per_week and days else (None, None)
 
 
 def sessions_per_day(repeat: Any) -> float | None:
@@ -142,11 +152,14 @@ def _start(request: ServiceRequest) -> Any:
     return to_date(request.occurrenceDateTime or request.authoredOn)
 
 
-def delivered_sessions(procedures: Iterable[Read[Procedure]]) -> TherapySessions:
-    """Completed physical-therapy Procedures, counted once per calendar day."""
+def delivered_sessions(procedures: Iterable[Read[Procedure]],
+                       conditions: Mapping[str, dict[str, Any]] | None = None) -> TherapySessions:
+    """Completed physical-therapy Procedures, counted once per calendar day; a session for another problem
+    (its reason knee osteoarthritis, its body site a shoulder: indications.py) is not hamstring rehabilitation."""
     days = set()
     for read in procedures:
-        if read.status != "completed" or not is_physical_therapy(read.json):
+        if read.status != "completed" or not is_physical_therapy(read.json) \
+                or is_therapy_for_another_problem(read.json, conditions or {}):
             continue
         procedure = read.model_as(Procedure)
         if procedure is not None:

@@ -1,0 +1,138 @@
+"""A second adversarial clinical pass over how records are read: one test per class of error, on the mapper
+that makes it. Whole requests for each case are scenario fixtures (tests/fixtures/hooks/: 'Nordic curls
+continued, stretching stopped', 'held if pain > 4/10', 'BAMIC 3b', 'PT 1x/wk x 8 weeks', 'PT BIW',
+sessions for knee osteoarthritis ...).
+
+- a stop written after a comma that opens a clause with its own subject is that subject's stop, and a stop
+  on a condition ('held if pain > 4/10') or with an object of its own ('stopped static stretching') stops
+  nothing before it; a list stopped together and a stop with no subject of its own still stop;
+- BAMIC 3a/3b (extensive, incomplete tears) are not high grade; 3c, grade 4 and a plain grade 3 are;
+- sessions a week stated in an order's name ('PT 2x/wk x 6 wks', 'BIW', 'twice weekly');
+- 'PT IE', 'PT BIW', 'PT x 6 wks' name physical therapy, 'PT IE' an evaluation;
+- completed sessions for another problem (reason knee osteoarthritis, body site a shoulder) are not counted.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from fhir_mappings.order_text import is_physical_therapy
+from fhir_mappings.record import reads
+from fhir_mappings.stated_durations import stated_sessions_per_week
+from fhir_mappings.terminology import concept_set
+from fhir_mappings.therapy import delivered_sessions, is_evaluation_only
+from tests.builders import pt_session
+
+ECC, HIGH, LOWER = "eccentric-strengthening", "high-grade-hamstring-injury", "lower-grade-hamstring-injury"
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("Nordic curls continued, stretching stopped.", True),
+        ("Nordic curls 3x5, stretching ceased", True),
+        ("Nordics 3x6, sprinting declined by patient", True),
+        ("Nordic curls progressed, running on hold", True),
+        ("Nordics 2x/wk, held if pain > 4/10", True),
+        ("Nordics 3x5, hold when pain > 4/10", True),
+        ("Nordic curls 3x5, regress if pain > 3/10", True),
+        ("Nordic curls 3x6, stopped static stretching", True),
+        # real stops are kept
+        ("Nordics stopped due to pain", False),
+        ("Bridges continued, Nordics stopped", False),
+        ("Nordics 3x5, stopped", False),
+        ("Nordics 3x5, RPE 7, stopped due to pain", False),
+        ("Nordics, RDLs and sprinting stopped", False),
+        ("tried nordics but stopped", False),
+        ("Nordics stopped when pain rose", False),
+        ("Nordic curls held until review", False),
+        ("Nordic curls stopped last week", False),
+    ],
+)
+def test_a_stop_reaches_back_within_its_own_clause(text: str, named: bool) -> None:
+    assert concept_set(ECC).has_text(text) is named
+
+
+@pytest.mark.parametrize(
+    ("text", "high", "lower"),
+    [
+        ("BAMIC 3a", False, True),
+        ("BAMIC 3b", False, True),
+        ("BAMIC grade 3b", False, True),
+        ("Grade 3a hamstring strain", False, True),
+        ("Gr 3b", False, True),
+        ("BAMIC 3c", True, False),
+        ("grade 3c", True, False),
+        ("BAMIC 4b", True, False),
+        ("Grade 3 hamstring strain", True, False),
+        ("grade 3", True, False),
+        ("Gr. 3 strain", True, False),
+        ("grade III tear", True, False),
+    ],
+)
+def test_bamic_3a_and_3b_are_extensive_not_complete_tears(text: str, high: bool, lower: bool) -> None:
+    assert concept_set(HIGH).has_text(text) is high
+    assert concept_set(LOWER).has_text(text) is lower
+
+
+@pytest.mark.parametrize(
+    ("text", "per_week"),
+    [
+        ("PT 2x/wk x 6 wks", 2),
+        ("PT BIW x 8 weeks", 2),
+        ("PT TIW", 3),
+        ("Physiotherapy twice weekly for 12 weeks", 2),
+        ("3 times a week", 3),
+        ("three times per week", 3),
+        ("PT 2-3x/week x 6 weeks", 2),  # the lower bound: the checks are minimums
+        ("PT 2/wk", 2),
+        ("PT x 6 wks", None),
+        ("PT for one week", None),
+        ("Nordics 3x6 x 6 wks", None),
+        ("NWB x 2/52", None),
+    ],
+)
+def test_sessions_a_week_stated_in_words(text: str, per_week: int | None) -> None:
+    assert stated_sessions_per_week(text) == per_week
+
+
+@pytest.mark.parametrize(
+    ("name", "therapy", "evaluation_only"),
+    [
+        ("PT IE", True, True),
+        ("PT IE - R hamstring strain", True, True),
+        ("PT BIW", True, False),
+        ("PT x 6 wks", True, False),
+        ("PT E&T", True, False),
+        ("PT IEP meeting", False, False),
+    ],
+)
+def test_physical_therapy_abbreviations(name: str, therapy: bool, evaluation_only: bool) -> None:
+    raw: dict[str, Any] = {
+        "resourceType": "ServiceRequest",
+        "id": "pt-1",
+        "status": "draft",
+        "intent": "order",
+        "code": {"text": name},
+    }
+    assert is_physical_therapy(raw) is therapy
+    assert is_evaluation_only(raw) is evaluation_only
+
+
+@pytest.mark.parametrize(
+    ("extra", "counted"),
+    [
+        ({}, True),
+        ({"reasonCode": [{"text": "Left knee osteoarthritis"}]}, False),
+        ({"bodySite": [{"text": "Right shoulder"}]}, False),
+        ({"bodySite": [{"text": "Right hamstring"}]}, True),
+        ({"reasonReference": [{"reference": "Condition/knee"}]}, False),
+    ],
+)
+def test_sessions_for_another_problem_are_not_counted(extra: dict[str, Any], counted: bool) -> None:
+    session = pt_session("2026-10-01") | extra
+    knee = {"resourceType": "Condition", "id": "knee", "code": {"text": "Primary osteoarthritis of left knee"}}
+    found = delivered_sessions(reads([session], "Patient/pat-1"), {"Condition/knee": knee})
+    assert len(found.dates) == (1 if counted else 0)
