@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_serve(args: argparse.Namespace) -> int:
-    from cds_service.audit.commands import migrate_before_serving
+    from cds_service.audit.setup_commands import migrate_before_serving
     from cds_service.server import metrics_folder, serve
 
     settings = Settings()
