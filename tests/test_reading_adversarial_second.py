@@ -9,7 +9,8 @@ sessions for knee osteoarthritis ...).
 - BAMIC 3a/3b (extensive, incomplete tears) are not high grade; 3c, grade 4 and a plain grade 3 are;
 - sessions a week stated in an order's name ('PT 2x/wk x 6 wks', 'BIW', 'twice weekly');
 - 'PT IE', 'PT BIW', 'PT x 6 wks' name physical therapy, 'PT IE' an evaluation;
-- completed sessions for another problem (reason knee osteoarthritis, body site a shoulder) are not counted.
+- completed sessions for another problem (reason knee osteoarthritis, body site a shoulder) are not counted;
+- a stop for pain told in prose ('more pain after each session, so stopped'), not only as 'd/t pain'.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from fhir_mappings.record import reads
 from fhir_mappings.stated_durations import stated_sessions_per_week
 from fhir_mappings.terminology import concept_set
 from fhir_mappings.therapy import delivered_sessions, is_evaluation_only
+from fhir_mappings.therapy_stops import stopped_for_pain
 from tests.builders import pt_session
 
 ECC, HIGH, LOWER = "eccentric-strengthening", "high-grade-hamstring-injury", "lower-grade-hamstring-injury"
@@ -136,3 +138,27 @@ def test_sessions_for_another_problem_are_not_counted(extra: dict[str, Any], cou
     knee = {"resourceType": "Condition", "id": "knee", "code": {"text": "Primary osteoarthritis of left knee"}}
     found = delivered_sessions(reads([session], "Patient/pat-1"), {"Condition/knee": knee})
     assert len(found.dates) == (1 if counted else 0)
+
+
+@pytest.mark.parametrize(
+    ("note", "for_pain"),
+    [
+        ("More pain after each session, so stopped.", True),
+        ("Hamstring pain got worse after every session so we stopped physio", True),
+        ("Patient was finding the sessions increasingly painful and we stopped", True),
+        ("Stopped because it hurt more after every session", True),
+        ("Discharged, goals met; no increase in pain after sessions", False),
+        ("Pain increased in week 2 but settled; discharged", False),
+        ("Discharged, goals met, pain-free", False),
+    ],
+)
+def test_a_stop_for_pain_told_in_prose(note: str, for_pain: bool) -> None:
+    order = {
+        "resourceType": "ServiceRequest",
+        "id": "pt-1",
+        "status": "completed",
+        "intent": "order",
+        "code": {"text": "Physical therapy"},
+        "note": [{"text": note}],
+    }
+    assert stopped_for_pain(order, read_reason_code=False) is for_pain
