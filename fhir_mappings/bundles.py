@@ -29,10 +29,6 @@ def resources_in(value: Any) -> Iterator[dict[str, Any]]:
         yield value
 
 
-def of_type(resources: Iterable[dict[str, Any]], resource_type: str) -> Iterator[dict[str, Any]]:
-    return (r for r in resources if r.get("resourceType") == resource_type)
-
-
 def by_type(resources: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     """The resources grouped by resourceType, each group in the order given (one pass for every mapper)."""
     groups: dict[str, list[dict[str, Any]]] = {}

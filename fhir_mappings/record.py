@@ -4,7 +4,7 @@ Every mapper works the same way on what this stage gives it: it selects on the r
 in a concept set, its status, its date: fast, and remembered by content), then reads the values it needs
 from the resource's R4 model (`Read.model`). A resource is validated with fhir.resources.R4B at most once
 per call, on first use, here and nowhere else: a prefetch of thousands of Observations validates only the
-few a criterion reads, and one that cannot be read is reported once (parse.reading_report) and read by no
+few a criterion reads, and one that cannot be read is reported once (reading_report.py) and read by no
 mapper. Free text is judged by one function of this stage, text_assertion.is_affirmed, through the concept
 sets (terminology.ConceptSet.has_text).
 
