@@ -19,26 +19,38 @@ from typing import Any
 # left out: "3/12" is as often a date.
 UNIT_DAYS = {"h": 1 / 24, "hr": 1 / 24, "hrs": 1 / 24, "hour": 1 / 24, "hours": 1 / 24,
              "d": 1, "day": 1, "days": 1, "wk": 7, "wks": 7, "week": 7, "weeks": 7,
-             "mo": 30, "mos": 30, "month": 30, "months": 30, "/7": 1, "/52": 7}
+             "mo": 30, "mos": 30, "month": 30, "months": 30, "fortnight": 14, "fortnights": 14, "/7": 1, "/52": 7}
 NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-                "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fourteen": 14, "twenty-one": 21, "thirty": 30}
+                "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fourteen": 14, "twenty-one": 21, "thirty": 30,
+                "a": 1, "an": 1}
 _UNIT = "|".join(sorted(UNIT_DAYS, key=len, reverse=True))
-_NUMBER = r"\d+(?:\.\d+)?|" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
+# "a" and "an" count one only before a whole unit word ("for a fortnight", "for a week"), never "a d" or "a h".
+_NUMBER = (r"\d+(?:\.\d+)?|" + "|".join(sorted(set(NUMBER_WORDS) - {"a", "an"}, key=len, reverse=True))
+           + r"|a(?=\s+(?:day|week|fortnight|month)\b)|an(?=\s+hour\b)")
 # (not followed by "/": "5/7/2026" is a date)
 DURATION = re.compile(rf"(?:(?<=[x×])|(?<![\w.]))(?P<n>{_NUMBER})\s*-?\s*(?P<unit>{_UNIT})\b(?!/)", re.IGNORECASE)
 # A duration in a form not read here: a range ("10-14 days") or a number word beyond the list.
 UNREAD_RANGE = re.compile(rf"\d+\s*(?:-|to)\s*\d+\s*(?:{_UNIT})\b(?!/)", re.IGNORECASE)
 
 
-# A dosing or care interval ("every 8 hours", "q6h", "20 min per hour"), not how long the order runs.
-INTERVAL_BEFORE = re.compile(r"(?:\bevery|\beach|\bper|\bq|/)\s*$", re.IGNORECASE)
+# A dosing or care interval ("every 8 hours", "q6h", "20 min per hour", "3 times a day", "twice a week"), not
+# how long the order runs.
+INTERVAL_BEFORE = re.compile(r"(?:\bevery|\beach|\bper|\bq|/|\btimes|\bonce|\btwice|\bthrice)\s*$", re.IGNORECASE)
+ONE_AFTER_TIMES = re.compile(r"\d\s*[x×]\s*$", re.IGNORECASE)  # "2x a day": "a day" is the interval
+
+
+def is_interval(match: re.Match[str]) -> bool:
+    """The duration is a dosing or care interval: 'every 8 hours', '3 times a day', '2x a day'."""
+    before = match.string[:match.start()]
+    return bool(INTERVAL_BEFORE.search(before)
+                or (match.group("n").lower() in ("a", "an") and ONE_AFTER_TIMES.search(before)))
 
 
 def longest_stated_days(texts: Iterable[Any]) -> float | None:
     """The longest duration the texts state ("x10d", "for 2 weeks", "Bed rest x 10 days"), dosing intervals
     aside: how long an order runs when it says so only in words. None when no text states one."""
     found = [stated_days(m) for text in texts if isinstance(text, str) for m in DURATION.finditer(text)
-             if not INTERVAL_BEFORE.search(text[:m.start()])]
+             if not is_interval(m)]
     return max(found, default=None)
 
 
@@ -106,7 +118,7 @@ def lengthened(text: str, at_least_days: float, phrase: str) -> str:
 
     def duration(match: re.Match[str]) -> str:
         same = abs(stated_days(match) - longest) < 1e-9
-        return phrase if same and not INTERVAL_BEFORE.search(match.string[:match.start()]) else match.group(0)
+        return phrase if same and not is_interval(match) else match.group(0)
 
     return DURATION.sub(duration, UNREAD_RANGE.sub(longer, text))
 

@@ -21,7 +21,7 @@ import pytest
 
 from fhir_mappings.order_text import is_physical_therapy
 from fhir_mappings.record import reads
-from fhir_mappings.stated_durations import stated_sessions_per_week
+from fhir_mappings.stated_durations import longest_stated_days, stated_sessions_per_week
 from fhir_mappings.terminology import concept_set
 from fhir_mappings.therapy import delivered_sessions, is_evaluation_only
 from fhir_mappings.therapy_stops import stopped_for_pain
@@ -162,3 +162,19 @@ def test_a_stop_for_pain_told_in_prose(note: str, for_pain: bool) -> None:
         "note": [{"text": note}],
     }
     assert stopped_for_pain(order, read_reason_code=False) is for_pain
+
+
+@pytest.mark.parametrize(
+    ("text", "days"),
+    [
+        ("Ibuprofen 400 mg TDS for a fortnight", 14),
+        ("Naproxen 250 mg twice a day for a week", 7),
+        ("1 tab 3 times a day x 10 days", 10),
+        ("2x a day for 10 days", 10),
+        ("PT 2x a week", None),  # the frequency's week, not a length
+        ("Paracetamol once a day", None),
+        ("Vitamin A D3", None),
+    ],
+)
+def test_a_course_stated_with_a_or_an(text: str, days: float | None) -> None:
+    assert longest_stated_days([text]) == days
