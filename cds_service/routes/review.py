@@ -14,7 +14,7 @@ from flask import Blueprint, Response, abort, render_template, request, url_for
 from cds_service.audit import analytics, monitor, queries
 from cds_service.audit.reasons import ReasonCoder
 from cds_service.audit.records import now_utc
-from cds_service.errors import json_response
+from cds_service.errors import BadRequest, json_response
 from cds_service.jsonutil import without_nulls
 from cds_service.review_auth import reviewer_refused
 from cds_service.review_chart import line_chart
@@ -23,6 +23,7 @@ from cds_service.services import SERVICES
 
 bp = Blueprint("review", __name__, url_prefix="/review")
 PAGE_SIZE = 50
+MAX_ID = 2**63 - 1  # a record id is a 64-bit integer: a larger one names no call (and overflows SQLite)
 
 
 @bp.before_request
@@ -79,7 +80,7 @@ def calls() -> str:
                            outcomes=queries.OUTCOMES)
 
 
-@bp.get("/calls/<int:call_id>")
+@bp.get(f"/calls/<int(max={MAX_ID}):call_id>")
 def call(call_id: int) -> str:
     with state().store.reader().engine.connect() as db:
         detail = queries.call_detail(db, call_id)
@@ -116,7 +117,7 @@ def api_calls() -> Response:
     return review_json({"calls": rows, "nextBefore": next_before})
 
 
-@bp.get("/api/calls/<int:call_id>")
+@bp.get(f"/api/calls/<int(max={MAX_ID}):call_id>")
 def api_call(call_id: int) -> Response:
     with state().store.reader().engine.connect() as db:
         detail = queries.call_detail(db, call_id)
@@ -134,6 +135,7 @@ def _listing() -> tuple[queries.CallFilter, list[dict[str, Any]], int | None]:
                              criterion_id=args.get("criterion") or None, indicator=args.get("indicator") or None,
                              outcome=outcome)
     before = args.get("before", type=int)
+    before = None if before is None else min(before, MAX_ID)  # every id is below a larger one
     with state().store.reader().engine.connect() as db:
         rows = queries.list_calls(db, flt, before, PAGE_SIZE + 1)
     next_before = rows[PAGE_SIZE - 1]["id"] if len(rows) > PAGE_SIZE else None
@@ -165,14 +167,17 @@ def _dates(default_days: int | None) -> tuple[date | None, date | None]:
         if not value:
             return None
         try:
-            return date.fromisoformat(value)
+            day = date.fromisoformat(value)
         except ValueError:
-            abort(400)
+            day = date.max
+        if day == date.max:  # the range ends the day after `until`: the last representable day has none
+            raise BadRequest(f"{name}: give a day YYYY-MM-DD before 9999-12-31", [name])
+        return day
 
     since, until = parse("since"), parse("until")
     if default_days is not None:
         until = until or now_utc().date()
-        since = since or until - timedelta(days=default_days - 1)
+        since = since or until - timedelta(days=min(default_days - 1, (until - date.min).days))
     return since, until
 
 

@@ -185,3 +185,25 @@ def test_the_api_answers_hold_no_nulls(reviewer_app: Flask) -> None:
     for path in ("/review/api/summary", "/review/api/calls", f"/review/api/calls/{first}", "/review/api/analytics",
                  "/review/api/analytics?by=service_id", "/review/api/monitor"):
         assert nulls_in(client.get(path, headers=login()).get_json()) == [], path
+
+
+@pytest.mark.parametrize("path", [
+    "/review/api/calls/99999999999999999999999", "/review/calls/99999999999999999999999",
+    "/review/api/calls?before=99999999999999999999999", "/review/api/summary?until=9999-12-31",
+    "/review/api/summary?until=0001-01-05", "/review/api/analytics?until=0001-02-01", "/review/?until=0001-01-02",
+    "/review/api/summary?since=2026-13-01"])
+def test_out_of_range_ids_and_days_are_answered_without_an_internal_error(reviewer_app: Flask, path: str) -> None:
+    """An id past 64 bits names no call (404; as `before`, it pages from the newest), a day whose range would
+    leave the calendar or is no day at all is refused naming its parameter (400): none is a 500."""
+    seed(reviewer_app)
+    response = reviewer_app.test_client().get(path, headers=login())
+    assert response.status_code in (200, 400, 404), response.get_data(as_text=True)
+    assert response.is_json or (response.status_code == 200 and path.startswith("/review/?"))
+    if "before=" in path:
+        assert response.status_code == 200 and response.get_json()["calls"]
+    elif "9999-12-31" in path or "2026-13-01" in path:
+        assert response.status_code == 400 and response.get_json()["issue"][0]["expression"] in (["until"], ["since"])
+    elif "/calls/" in path:
+        assert response.status_code == 404
+    else:
+        assert response.status_code == 200
