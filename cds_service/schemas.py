@@ -147,12 +147,12 @@ class FeedbackItem(Lenient):
     @classmethod
     def is_a_card_uuid(cls, value: str) -> str:
         """Every card this service answers has a UUID: any other id (a placeholder such as '<card uuid>') can name
-        none of them, so it is refused with 400 instead of being stored as feedback on an unknown card."""
+        none of them, so it is refused with 400 instead of being stored as feedback on an unknown card. Kept in the
+        canonical form the cards carry, so one sent upper-case, braced or as a urn:uuid still finds its card."""
         try:
-            uuid.UUID(value)
+            return str(uuid.UUID(value))
         except ValueError:
             raise ValueError("card must be the uuid of a card this service returned") from None
-        return value
 
     @field_validator("outcomeTimestamp")
     @classmethod

@@ -49,6 +49,15 @@ def test_a_repeat_is_stored_once(client: FlaskClient, app: Flask) -> None:
     assert store_count(app) == 1
 
 
+@pytest.mark.parametrize("written", ["9368D37B-283F-44A0-93EA-547CEBAB93ED", "{9368d37b-283f-44a0-93ea-547cebab93ed}",
+                                     "urn:uuid:9368d37b-283f-44a0-93ea-547cebab93ed"])
+def test_a_card_uuid_written_in_another_form_is_the_same_card(client: FlaskClient, app: Flask, written: str) -> None:
+    """uuid.UUID reads these forms; kept as sent, they were stored apart from the card's own (canonical) uuid."""
+    client.post(FEEDBACK, json={"feedback": [item()]})
+    assert client.post(FEEDBACK, json={"feedback": [item(card=written)]}).get_json() == {"received": 1, "stored": 0}
+    assert store_count(app) == 1
+
+
 @pytest.mark.parametrize(("body", "mentions"), [
     ({}, "feedback"),
     ({"feedback": []}, "feedback"),
