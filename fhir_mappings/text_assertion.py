@@ -141,21 +141,24 @@ def _words(token: dict[str, Any]) -> list[str] | None:
 
 def _reaches(metadata: dict[str, Any], list_words: Iterable[str]) -> Callable[[Any, Any, Any], bool] | None:
     """`metadata.before`: a BIDIRECTIONAL modifier reaches this many tokens back (and to the sentence end).
-    `metadata.clauseMarks`: a modifier written after its concept does not reach back over a mark that opens a
-    clause with a subject of its own ('Nordic curls continued, stretching stopped'), unless a list word joins
-    that subject to the concept ('Nordics, RDLs and sprinting stopped')."""
+    `metadata.clauseMarks`: a modifier does not reach over a mark that ends a clause of its own and opens
+    another: written after its concept, when words stand between the mark and the modifier ('Nordic curls
+    continued, stretching stopped'); written before it, when the modifier has its object before the mark ('No
+    sprinting, Nordics continue'). A list word after the mark joins the two ('Nordics, RDLs and sprinting
+    stopped', 'avoid sprinting, jumping and Nordics')."""
     tokens, marks, joins = metadata.get("before"), frozenset(metadata.get("clauseMarks", ())), frozenset(list_words)
     if tokens is None and not marks:
         return None
 
     def within(target: Any, modifier: Any, _between: Any) -> bool:
-        if target.start >= modifier.end:
-            return True
+        doc = target.doc
+        if target.start >= modifier.end:  # the concept after the modifier
+            last = max((t.i for t in doc[modifier.end:target.start] if t.text in marks), default=modifier.end)
+            return last == modifier.end or any(t.lower_ in joins for t in doc[last:target.start])
         if tokens is not None and modifier.start - target.end > tokens:
             return False
-        between = target.doc[target.end:modifier.start]
-        last_mark = max((t.i for t in between if t.text in marks), default=modifier.start - 1)
-        return last_mark == modifier.start - 1 or any(t.lower_ in joins for t in target.doc[last_mark:modifier.start])
+        last = max((t.i for t in doc[target.end:modifier.start] if t.text in marks), default=modifier.start - 1)
+        return last == modifier.start - 1 or any(t.lower_ in joins for t in doc[last:modifier.start])
 
     return within
 

@@ -51,6 +51,16 @@ ECC, HIGH, LOWER = "eccentric-strengthening", "high-grade-hamstring-injury", "lo
         ("Nordics stopped when pain rose", False),
         ("Nordic curls held until review", False),
         ("Nordic curls stopped last week", False),
+        # written before the concept: not past a comma after the modifier's own object
+        ("No sprinting, Nordics continue", True),
+        ("Avoid stretching into pain, Nordics 3x5", True),
+        ("D/C stretching, cont Nordics 3x6", True),
+        ("Avoid sprinting, jumping and Nordics", False),
+        ("No sprinting, jumping or Nordic curls", False),
+        ("No Nordic curls, RDLs or sprinting", False),
+        ("D/C Nordics, continue hip work", False),
+        ("Contraindications: sprinting, Nordic curls", False),
+        ("May add eccentric loading later", False),
     ],
 )
 def test_a_stop_reaches_back_within_its_own_clause(text: str, named: bool) -> None:
