@@ -98,14 +98,15 @@ def _jsonl(rows: Iterator[dict[str, Any]], out: TextIO) -> int:
 
 
 def _bundle(rows: Iterator[dict[str, Any]], out: TextIO, resource: Callable[[dict[str, Any]], dict[str, Any]]) -> int:
-    """Written as it streams: the Bundle's opening, the entries, then its close."""
-    out.write('{"resourceType":"Bundle","type":"collection","entry":[')
+    """Written as it streams: the Bundle's opening, the entries, then its close. No calls: a Bundle without
+    `entry` (FHIR JSON has no empty arrays)."""
+    out.write('{"resourceType":"Bundle","type":"collection"')
     count = 0
     for call in rows:
-        out.write(("," if count else "") + _json({"fullUrl": f"urn:uuid:{_uuid(call['record_id'])}",
-                                                   "resource": resource(call)}))
+        out.write(("," if count else ',"entry":[') + _json({"fullUrl": f"urn:uuid:{_uuid(call['record_id'])}",
+                                                             "resource": resource(call)}))
         count += 1
-    out.write("]}\n")
+    out.write("]}\n" if count else "}\n")
     return count
 
 

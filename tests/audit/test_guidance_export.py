@@ -143,3 +143,16 @@ def test_the_patient_reference_when_the_site_stores_it_and_the_module_without_a_
     (None, {}), ("", {})])
 def test_recorded_values_become_fhir_values(value: Any, expected: dict[str, Any]) -> None:
     assert typed_value(value) == expected
+
+
+@pytest.mark.parametrize("fmt", ["guidance-response", "fhir"])
+def test_a_range_without_calls_is_a_bundle_without_an_empty_entry(
+        make_app: Callable[..., Flask], audit_settings: dict[str, Any], monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str], fmt: str) -> None:
+    calls_of_every_kind(make_app())
+    code, out, err = cli(monkeypatch, capsys, audit_settings, "audit", "export", "--since", "2999-01-01", "--format",
+                         fmt)
+    assert code == 0 and "exported 0 calls" in err, err
+    document = json.loads(out)
+    Bundle.model_validate(document)
+    assert document == {"resourceType": "Bundle", "type": "collection"}  # FHIR JSON has no empty arrays
