@@ -72,6 +72,8 @@ def run_serve(args: argparse.Namespace) -> int:
     from cds_service.server import metrics_folder, serve
 
     settings = Settings()
+    if settings.metrics_port == args.port:  # the listener would take the port and gunicorn fail after retrying
+        raise ValueError(f"CDS_METRICS_PORT {args.port} is the service's port (--port): give the metrics one apart")
     check_start_up(settings)  # refuse to start, naming the file, before any worker boots
     migrate_before_serving()
     replay_before_serving(settings)

@@ -73,6 +73,19 @@ def test_metrics_are_off_unless_their_port_is_set_and_never_on_the_service_port(
     assert app.test_client().get("/metrics").status_code == 404
 
 
+def test_serve_refuses_a_metrics_port_that_is_the_service_port(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    """The listener took the port first and gunicorn failed after five seconds of retries, naming no setting."""
+    from cds_service.cli import main
+
+    port = free_port()
+    monkeypatch.setenv("CDS_METRICS_PORT", str(port))
+    monkeypatch.setenv("CDS_INSTANCE_PATH", str(tmp_path / "instance"))
+    assert main(["serve", "--port", str(port)]) == 2  # before migrating or starting anything
+    assert capsys.readouterr().err.startswith(f"hamstring-cds: CDS_METRICS_PORT {port} is the service's port")
+    assert not (tmp_path / "instance").exists()
+
+
 def test_hook_calls_are_timed_per_service_and_status_with_the_cds_hooks_and_crd_buckets(
         metered: Callable[..., Flask]) -> None:
     app = metered()
