@@ -10,7 +10,7 @@ from typing import Any
 
 from fhir_mappings.editing import set_period_end, weeks_duration
 from fhir_mappings.stated_durations import lengthened
-from fhir_mappings.therapy import planned_days, planned_sessions, sessions_per_day
+from fhir_mappings.therapy import order_name, planned_days, planned_sessions, sessions_per_day
 from fhir_mappings.timeutil import days_after, to_date
 
 
@@ -21,8 +21,8 @@ def set_program_weeks(resource: dict[str, Any], request: Any, weeks: int) -> boo
         return True  # already as long: a program is never shortened
     timing = resource.get("occurrenceTiming")
     repeat: Any = timing.get("repeat") if isinstance(timing, dict) else None
-    if form == "text":  # the order's name states its length: say the new one there too
-        resource["code"]["text"] = lengthened(resource["code"]["text"], days, f"{weeks} weeks")
+    if form == "text":  # the order's name states its length: say the new one there too (a display: as the text)
+        resource["code"]["text"] = lengthened(order_name(request) or "", days, f"{weeks} weeks")
     if form == "occurrencePeriod":
         return set_period_end(resource["occurrencePeriod"], days)
     if form == "boundsPeriod":

@@ -2,7 +2,7 @@
 
 Program length, first match wins: occurrencePeriod; Timing bounds (period, duration, range: its lower
 bound, since the check is a minimum); repeat.count at its frequency; without a Timing, the length the
-order's name states ('PT 2x/wk x 6 wks'). A period with times of day runs
+order's name (its code's text, else a display) states ('PT 2x/wk x 6 wks'). A period with times of day runs
 the time between them (timeutil). Sessions, first match wins: quantity in sessions or visits;
 repeat.count; frequency times the bounded duration; without a Timing, the sessions a week and the length
 the order's name states ('PT BIW x 8 weeks'). The form each came from is kept, so a fix edits
@@ -100,9 +100,16 @@ def planned_days(request: ServiceRequest) -> tuple[int | None, str | None]:
 def _stated_days(request: ServiceRequest) -> tuple[int | None, str | None]:
     """The length the order's own name states, when it has no Timing ('PT 2x/wk x 6 wks'). Only the name:
     details and notes state the lengths of phases, holds and reviews ('Phase 1 (2 wks)', 'reassess at 6 weeks')."""
-    name = request.code.text if request.code is not None else None
-    days = whole_days(plausible_days(longest_stated_days([name]), "program"))
+    days = whole_days(plausible_days(longest_stated_days([order_name(request)]), "program"))
     return (days, "text") if days else (None, None)
+
+
+def order_name(request: ServiceRequest) -> str | None:
+    """The order's name: its code's text, else its first coding's display ('PT BIW x 6 wks' as a display)."""
+    code = request.code
+    if code is None:
+        return None
+    return code.text or next((c.display for c in code.coding or [] if c.display), None)
 
 
 def planned_sessions(request: ServiceRequest) -> tuple[int | None, str | None]:
@@ -128,7 +135,7 @@ def planned_sessions(request: ServiceRequest) -> tuple[int | None, str | None]:
 def _stated_sessions(request: ServiceRequest) -> tuple[int | None, str | None]:
     """The sessions the order's name states with its length, when it has no Timing ('PT 2x/wk x 6 wks',
     'PT BIW x 8 weeks'): sessions a week over the stated weeks."""
-    per_week = stated_sessions_per_week(request.code.text if request.code is not None else None)
+    per_week = stated_sessions_per_week(order_name(request))
     days, _ = _stated_days(request)
     return (int(math.floor(per_week * days / 7 + 1e-9)), "text") if per_week and days else (None, None)
 

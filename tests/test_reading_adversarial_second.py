@@ -18,12 +18,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from fhir.resources.R4B.servicerequest import ServiceRequest
 
 from fhir_mappings.order_text import is_physical_therapy
 from fhir_mappings.record import reads
 from fhir_mappings.stated_durations import longest_stated_days, stated_sessions_per_week
 from fhir_mappings.terminology import concept_set
-from fhir_mappings.therapy import delivered_sessions, is_evaluation_only
+from fhir_mappings.therapy import delivered_sessions, is_evaluation_only, planned_days, planned_sessions
 from fhir_mappings.therapy_stops import stopped_for_pain
 from tests.builders import pt_session
 
@@ -188,3 +189,35 @@ def test_a_stop_for_pain_told_in_prose(note: str, for_pain: bool) -> None:
 )
 def test_a_course_stated_with_a_or_an(text: str, days: float | None) -> None:
     assert longest_stated_days([text]) == days
+
+
+@pytest.mark.parametrize(
+    ("code", "days", "sessions"),
+    [
+        ({"text": "PT 1x/wk x 8 weeks"}, 56, 8),
+        ({"coding": [{"system": "http://example.org/orders", "code": "PT", "display": "PT BIW x 6 wks"}]}, 42, 12),
+        (
+            {
+                "text": "Physical therapy",
+                "coding": [{"system": "http://example.org", "code": "x", "display": "x 6 wks"}],
+            },
+            None,
+            None,
+        ),  # the text is the name: a display does not override it
+        ({"text": "PT x 6 wks"}, 42, None),  # no sessions a week stated
+    ],
+)
+def test_length_and_sessions_stated_in_the_order_name(
+    code: dict[str, Any], days: int | None, sessions: int | None
+) -> None:
+    request = ServiceRequest.model_validate(
+        {
+            "resourceType": "ServiceRequest",
+            "status": "draft",
+            "intent": "order",
+            "subject": {"reference": "Patient/pat-1"},
+            "code": code,
+        }
+    )
+    assert planned_days(request)[0] == days
+    assert planned_sessions(request)[0] == sessions
