@@ -83,6 +83,8 @@ def test_a_stop_reaches_back_within_its_own_clause(text: str, named: bool) -> No
         ("grade 3", True, False),
         ("Gr. 3 strain", True, False),
         ("grade III tear", True, False),
+        ("High-grade R hamstring tear", True, False),  # the guideline's own words
+        ("MRI: no high-grade tear", False, False),
     ],
 )
 def test_bamic_3a_and_3b_are_extensive_not_complete_tears(text: str, high: bool, lower: bool) -> None:
