@@ -145,18 +145,23 @@ def _reaches(metadata: dict[str, Any], list_words: Iterable[str]) -> Callable[[A
     another: written after its concept, when words stand between the mark and the modifier ('Nordic curls
     continued, stretching stopped'); written before it, when the modifier has its object before the mark ('No
     sprinting, Nordics continue'). A list word after the mark joins the two ('Nordics, RDLs and sprinting
-    stopped', 'avoid sprinting, jumping and Nordics')."""
+    stopped', 'avoid sprinting, jumping and Nordics'). `metadata.notObjects`: a modifier followed by a word
+    not in this list has an object of its own and reaches nothing before it ('stopped static stretching')."""
     tokens, marks, joins = metadata.get("before"), frozenset(metadata.get("clauseMarks", ())), frozenset(list_words)
+    not_objects = frozenset(metadata.get("notObjects", ()))
     if tokens is None and not marks:
         return None
 
     def within(target: Any, modifier: Any, _between: Any) -> bool:
         doc = target.doc
         if target.start >= modifier.end:  # the concept after the modifier
-            last = max((t.i for t in doc[modifier.end:target.start] if t.text in marks), default=modifier.end)
-            return last == modifier.end or any(t.lower_ in joins for t in doc[last:target.start])
+            last = max((t.i for t in doc[modifier.end:target.start] if t.text in marks), default=None)
+            return last is None or any(t.lower_ in joins for t in doc[last:target.start])
         if tokens is not None and modifier.start - target.end > tokens:
             return False
+        if not_objects and modifier.end < len(doc) and doc[modifier.end].is_alpha \
+                and doc[modifier.end].lower_ not in not_objects:
+            return False  # the modifier has an object of its own: 'stopped static stretching'
         last = max((t.i for t in doc[target.end:modifier.start] if t.text in marks), default=modifier.start - 1)
         return last == modifier.start - 1 or any(t.lower_ in joins for t in doc[last:modifier.start])
 

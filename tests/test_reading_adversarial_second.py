@@ -62,6 +62,12 @@ ECC, HIGH, LOWER = "eccentric-strengthening", "high-grade-hamstring-injury", "lo
         ("D/C Nordics, continue hip work", False),
         ("Contraindications: sprinting, Nordic curls", False),
         ("May add eccentric loading later", False),
+        # a past-tense stop before its object stops it; after a comma it is the clause before's
+        ("Stopped Nordic curls due to pain", False),
+        ("Discontinued Nordics last week", False),
+        ("Sprinting stopped, Nordic curls started", True),
+        ("Stopped sprinting, Nordics continue", True),
+        ("Nordic curls 3x6, stopped hurting at week 2", True),
     ],
 )
 def test_a_stop_reaches_back_within_its_own_clause(text: str, named: bool) -> None:
