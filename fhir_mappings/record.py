@@ -36,9 +36,12 @@ class Read(Generic[M]):
     """One resource of the call: its JSON (conformed to R4), which selection reads, and its R4 model,
     validated on first use and then kept (None when it cannot be read: reported, and skipped)."""
 
-    __slots__ = ("json", "is_draft", "subject_ref", "_cell")
+    __slots__ = ("json", "is_draft", "subject_ref", "_cell", "_source")
 
     def __init__(self, json: Mapping[str, Any], subject_ref: str | None = None, is_draft: bool = False):
+        self._source = json  # what is validated: a resource with a status of another JSON type stays unreadable
+        if not isinstance(json.get("status"), str | None):  # selection reads it as absent (it compares codes)
+            json = {k: v for k, v in json.items() if k != "status"}
         self.json: dict[str, Any] = cast(dict[str, Any], json)
         self.subject_ref = subject_ref
         self.is_draft = is_draft
@@ -53,13 +56,13 @@ class Read(Generic[M]):
         return f"{self.json.get('resourceType')}/{self.json.get('id')}"
 
     @property
-    def status(self) -> Any:
+    def status(self) -> str | None:
         return self.json.get("status")
 
     @property
     def model(self) -> M | None:
         if self._cell[0] is _UNREAD:
-            self._cell[0] = parse(self.json, self.subject_ref)
+            self._cell[0] = parse(cast(dict[str, Any], self._source), self.subject_ref)
         return cast("M | None", self._cell[0])
 
     def model_as(self, kind: type[M]) -> M | None:
@@ -70,12 +73,12 @@ class Read(Generic[M]):
     def unreadable_reason(self) -> str | None:
         """Why the resource cannot be read (None when it can, or is of a type the service does not read)."""
         if self._cell[0] is _UNREAD or self._cell[0] is None:
-            return unreadable_reason(self.json, self.subject_ref)
+            return unreadable_reason(cast(dict[str, Any], self._source), self.subject_ref)
         return None
 
     def as_draft(self) -> Read[M]:
         """The same resource read as a draft order (its model is shared: validated once for both)."""
-        twin: Read[M] = Read(self.json, self.subject_ref, is_draft=True)
+        twin: Read[M] = Read(self._source, self.subject_ref, is_draft=True)
         twin._cell = self._cell
         return twin
 

@@ -63,9 +63,9 @@ class ConceptSet:
     # Words that name nothing on their own (`neutralWords`; 'pain*' also covers longer forms): indications.py
     neutral_words: tuple[str, ...] = ()
 
-    def has_code(self, system: str | None, code: str | None) -> bool:
-        if not system or not code:
-            return False
+    def has_code(self, system: Any, code: Any) -> bool:
+        if not system or not code or not isinstance(system, str) or not isinstance(code, str):
+            return False  # a coding whose system or code is another JSON type (invalid R4) names nothing
         if (system, code) in self.codes:
             return True
         bare = code.replace(".", "").upper()
