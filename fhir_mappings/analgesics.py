@@ -26,6 +26,7 @@ from fhir.resources.R4B.medicationrequest import MedicationRequest
 
 from cards.facts import AnalgesicOrder
 from fhir_mappings.dose_forms import route_of
+from fhir_mappings.dosing_frequency import per_day_of_code
 from fhir_mappings.indications import is_for_another_problem
 from fhir_mappings.medications import medication_concept, medication_text
 from fhir_mappings.record import Read
@@ -194,6 +195,9 @@ def administrations_per_day(request: Any) -> float | None:
     for dosage in request.dosageInstruction or []:
         repeat = dosage.timing.repeat if dosage.timing else None
         if repeat is None:
+            coded = per_day_of_code(dosage.timing.code) if dosage.timing else None  # 'TID', 'Q8H'
+            if coded:
+                return coded
             continue
         frequency = amount(repeat.frequencyMax or repeat.frequency, "frequency")
         period, per_unit = amount(repeat.period, "period"), unit_days(repeat.periodUnit)

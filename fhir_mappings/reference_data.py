@@ -1,11 +1,11 @@
 """Reference data the mappers read at run time, loaded and checked once when the service starts.
 
-Concept sets (`terminology/*.json`), the analgesic product table, the order templates and the ConText
-rules that read free text (`assertion/context-rules.json`, whose spaCy pipeline is built here, once) are
-data files beside the code. A file missing from an installation (a wheel built without it) or made invalid
-by an edit must stop `serve`, the app factory and `evaluate` with the file's name, never fail inside a
-request: `check_reference_data()` reads each one through the loader the mappers use, and validates
-its shape with a small model.
+Concept sets (`terminology/*.json`), the analgesic product table, the dosing frequencies, the order templates
+and the ConText rules that read free text (`assertion/context-rules.json`, whose spaCy pipeline is built here,
+once) are data files beside the code. A file missing from an installation (a wheel built without it) or made
+invalid by an edit must stop `serve`, the app factory and `evaluate` with the file's name, never fail inside a
+request: `check_reference_data()` reads each one through the loader the mappers use, and validates its shape
+with a small model.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from fhir_mappings import analgesics, order_edits, terminology, text_assertion
+from fhir_mappings import analgesics, dosing_frequency, order_edits, terminology, text_assertion
 
 
 class ReferenceDataError(RuntimeError):
@@ -109,6 +109,12 @@ class AnalgesicTable(_Open):
     routes: _Routes
 
 
+class DosingFrequencies(_Open):
+    system: str = Field(min_length=1)
+    perDay: dict[str, float] = Field(min_length=1)
+    textPerDay: dict[str, float] = Field(min_length=1)
+
+
 class _Template(_Open):
     resourceType: str = Field(min_length=1)
 
@@ -137,6 +143,8 @@ def check_reference_data() -> None:
     if unknown:
         raise ReferenceDataError(f"{analgesics.PRODUCTS_FILE}: products {unknown} name an ingredient not listed")
     _loaded(analgesics.PRODUCTS_FILE, analgesics.product_table)
+    _validated(dosing_frequency.FREQUENCIES_FILE, DosingFrequencies)
+    _loaded(dosing_frequency.FREQUENCIES_FILE, dosing_frequency.frequency_table)
     _validated(order_edits.ORDER_TEMPLATES_FILE, OrderTemplates)
     _loaded(order_edits.ORDER_TEMPLATES_FILE, order_edits.order_templates)
 

@@ -15,7 +15,7 @@ import pytest
 
 from cds_service import create_app
 from cds_service.cli import main
-from fhir_mappings import analgesics, order_edits, terminology
+from fhir_mappings import analgesics, dosing_frequency, order_edits, terminology
 from fhir_mappings.reference_data import ReferenceDataError, check_reference_data
 from tests.installed import ROOT, build_wheel, project_files
 
@@ -36,7 +36,7 @@ def test_the_wheel_ships_every_file_under_the_packages(wheel: Path) -> None:
 
 def test_the_wheel_ships_every_reference_data_file_the_code_opens(wheel: Path) -> None:
     shipped = set(zipfile.ZipFile(wheel).namelist())
-    opened = [analgesics.PRODUCTS_FILE, order_edits.ORDER_TEMPLATES_FILE,
+    opened = [analgesics.PRODUCTS_FILE, order_edits.ORDER_TEMPLATES_FILE, dosing_frequency.FREQUENCIES_FILE,
               *(terminology.TERMINOLOGY_DIR / f"{name}.json" for name in terminology.CONCEPT_SETS)]
     missing = [str(p.relative_to(ROOT)) for p in opened if str(p.relative_to(ROOT)) not in shipped]
     assert not missing, f"reference data missing from the wheel: {missing}"
@@ -55,10 +55,13 @@ def data_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]
     shutil.copytree(terminology.TERMINOLOGY_DIR, folder / "terminology")
     shutil.copy2(analgesics.PRODUCTS_FILE, folder / "analgesic_products.json")
     shutil.copy2(order_edits.ORDER_TEMPLATES_FILE, folder / "order_templates.json")
+    shutil.copy2(dosing_frequency.FREQUENCIES_FILE, folder / "dosing_frequencies.json")
     monkeypatch.setattr(terminology, "TERMINOLOGY_DIR", folder / "terminology")
     monkeypatch.setattr(analgesics, "PRODUCTS_FILE", folder / "analgesic_products.json")
     monkeypatch.setattr(order_edits, "ORDER_TEMPLATES_FILE", folder / "order_templates.json")
-    loaders = (terminology.concept_set, analgesics.product_table, order_edits.order_templates)
+    monkeypatch.setattr(dosing_frequency, "FREQUENCIES_FILE", folder / "dosing_frequencies.json")
+    loaders = (terminology.concept_set, analgesics.product_table, order_edits.order_templates,
+               dosing_frequency.frequency_table)
     for loader in loaders:
         loader.cache_clear()
     yield folder
@@ -70,7 +73,7 @@ def test_the_packaged_reference_data_is_valid() -> None:
     check_reference_data()
 
 
-@pytest.mark.parametrize("name", ["analgesic_products.json", "order_templates.json",
+@pytest.mark.parametrize("name", ["analgesic_products.json", "order_templates.json", "dosing_frequencies.json",
                                   "terminology/pain-score.json"])
 def test_a_missing_file_stops_the_app_factory_naming_it(data_copy: Path, tmp_path: Path, name: str) -> None:
     (data_copy / name).unlink()
@@ -83,6 +86,7 @@ def test_a_missing_file_stops_the_app_factory_naming_it(data_copy: Path, tmp_pat
     ("analgesic_products.json", '{"system": "x", "ingredients": {}, "products": {}, '
                                 '"excludedProducts": {}, "excludedText": []}', "ingredients"),
     ("order_templates.json", '{"templates": {"x": {"code": {}}}}', "resourceType"),
+    ("dosing_frequencies.json", '{"system": "x", "perDay": {"TID": "three"}, "textPerDay": {"tds": 3}}', "perDay"),
     ("terminology/complete-rest.json", '{"resourceType": "ValueSet", "id": "bed-rest", "compose": {"include": []}}',
      "its id is 'bed-rest'"),
 ])

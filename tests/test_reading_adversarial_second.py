@@ -18,8 +18,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from fhir.resources.R4B.codeableconcept import CodeableConcept
 from fhir.resources.R4B.servicerequest import ServiceRequest
 
+from fhir_mappings.dosing_frequency import per_day_of_code
 from fhir_mappings.order_text import is_physical_therapy
 from fhir_mappings.record import reads
 from fhir_mappings.stated_durations import longest_stated_days, stated_sessions_per_week
@@ -229,3 +231,18 @@ def test_length_and_sessions_stated_in_the_order_name(
     )
     assert planned_days(request)[0] == days
     assert planned_sessions(request)[0] == sessions
+
+
+@pytest.mark.parametrize(
+    ("code", "per_day"),
+    [
+        ({"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-GTSAbbreviation", "code": "TID"}]}, 3.0),
+        ({"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-GTSAbbreviation", "code": "Q8H"}]}, 3.0),
+        ({"coding": [{"system": "http://example.org/local", "code": "TID"}]}, None),  # another system's code
+        ({"text": "TDS"}, 3.0),
+        ({"text": "bd"}, 2.0),
+        ({"text": "as directed"}, None),
+    ],
+)
+def test_administrations_a_day_of_a_timing_code(code: dict[str, Any], per_day: float | None) -> None:
+    assert per_day_of_code(CodeableConcept.model_validate(code)) == per_day
