@@ -51,8 +51,10 @@ def referrals(drafts: Iterable[Read[Any]], recorded: Iterable[Read[ServiceReques
 
 
 def activity_clearances(drafts: Iterable[Read[Any]], recorded: Iterable[Read[ServiceRequest]],
-                        since: date | None) -> tuple[ActivityClearance, ...]:
-    """Orders for return to sport or full activity: the drafts, and those active on record."""
+                        since: date | None,
+                        conditions: Mapping[str, dict[str, Any]] | None = None) -> tuple[ActivityClearance, ...]:
+    """Orders for return to sport or full activity: the drafts, and those active on record. One for another
+    problem ('Return to sport clearance - R shoulder', a knee's reasonCode: indications.py) is not the hamstring's."""
     full_activity = concept_set("return-to-activity")
     found = []
     for read in _service_requests(drafts, recorded, since):
@@ -62,6 +64,8 @@ def activity_clearances(drafts: Iterable[Read[Any]], recorded: Iterable[Read[Ser
         details: list[Any] = raw["orderDetail"] if isinstance(raw.get("orderDetail"), list) else []
         if is_physical_therapy(raw) or not (full_activity.matches_concept(raw.get("code"))
                                             or any(full_activity.matches_concept(d) for d in details)):
+            continue
+        if is_for_another_problem(raw, conditions or {}):
             continue
         request = read.model_as(ServiceRequest)
         if request is not None:

@@ -61,14 +61,13 @@ def monitoring_facts(record: PatientRecord, injuries: Sequence[HamstringInjury],
     record_since = episode - lookback if episode else None
     responses = questionnaire_outcomes(record.questionnaire_responses)
     found = measurements(record.observations, (episode or as_of) - lookback, as_of, extra_outcomes=responses)
-    requests = record.service_requests
+    requests, conditions = record.service_requests, conditions_by_ref(c.json for c in record.conditions)
     return MonitoringFacts(
         pain_scores=found.pain,
         outcome_scores=found.outcomes,
         strength_symmetry=found.strength,
         weakness_findings=weakness_findings(record.conditions),
-        referrals=referrals(record.drafts, requests, record_since,
-                            conditions_by_ref(c.json for c in record.conditions)),
-        activity_clearances=activity_clearances(record.under_review, requests, record_since),
+        referrals=referrals(record.drafts, requests, record_since, conditions),
+        activity_clearances=activity_clearances(record.under_review, requests, record_since, conditions),
         hamstring_repair_done=hamstring_repair_done(record.procedures),
     )

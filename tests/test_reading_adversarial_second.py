@@ -22,6 +22,7 @@ from fhir.resources.R4B.codeableconcept import CodeableConcept
 from fhir.resources.R4B.servicerequest import ServiceRequest
 
 from fhir_mappings.dosing_frequency import per_day_of_code
+from fhir_mappings.escalation import activity_clearances
 from fhir_mappings.order_text import is_physical_therapy
 from fhir_mappings.record import reads
 from fhir_mappings.stated_durations import longest_stated_days, stated_sessions_per_week
@@ -246,3 +247,18 @@ def test_length_and_sessions_stated_in_the_order_name(
 )
 def test_administrations_a_day_of_a_timing_code(code: dict[str, Any], per_day: float | None) -> None:
     assert per_day_of_code(CodeableConcept.model_validate(code)) == per_day
+
+
+@pytest.mark.parametrize(
+    ("extra", "hamstring"),
+    [
+        ({"code": {"text": "Return to sport clearance"}}, True),
+        ({"code": {"text": "Return to sport clearance - R shoulder"}}, False),
+        ({"code": {"text": "Return to sport clearance"}, "reasonCode": [{"text": "Left knee osteoarthritis"}]}, False),
+        ({"code": {"text": "Return to sport clearance"}, "bodySite": [{"text": "Right hamstring"}]}, True),
+    ],
+)
+def test_a_clearance_for_another_problem_is_not_the_hamstrings(extra: dict[str, Any], hamstring: bool) -> None:
+    draft = {"resourceType": "ServiceRequest", "id": "rts-1", "status": "draft", "intent": "order"} | extra
+    found = activity_clearances(reads([draft], "Patient/pat-1", is_draft=True), [], None, {})
+    assert bool(found) is hamstring
