@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 from datetime import date
+from urllib.parse import urlsplit
 
 
 def day(text: str) -> date:
@@ -25,3 +26,12 @@ def whole_days(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"{text!r}: give a whole number of days, 1 or more")
     return value
+
+
+def base_url(text: str) -> str:
+    """The service's public URL (http or https, a host, no spaces): it becomes the GuidanceResponses' moduleUri,
+    a FHIR uri, which a space or a bare word would make invalid."""
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() for c in text):
+        raise argparse.ArgumentTypeError(f"{text!r} is not the service's URL: give https://host[/path]")
+    return text

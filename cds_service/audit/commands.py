@@ -12,7 +12,7 @@ from pathlib import Path
 
 from cds_service.audit.setup_commands import run_db, run_review_password
 from cds_service.audit.trail_commands import run_audit, run_replay
-from cds_service.cli_types import day, whole_days
+from cds_service.cli_types import base_url, day, whole_days
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -29,8 +29,8 @@ def register(commands: argparse._SubParsersAction) -> dict[str, Handler]:  # typ
     export.add_argument("--since", type=day, required=True, help="first day YYYY-MM-DD (UTC)")
     export.add_argument("--until", type=day, help="last day, inclusive (default: all)")
     export.add_argument("--format", choices=["csv", "jsonl", "fhir", "guidance-response"], default="jsonl")
-    export.add_argument("--base-url", help="the service's public URL, for the GuidanceResponses' moduleUri "
-                                           "(default: CDS_PUBLIC_BASE_URL)")
+    export.add_argument("--base-url", type=base_url, help="the service's public URL, for the GuidanceResponses' "
+                                                          "moduleUri (default: CDS_PUBLIC_BASE_URL)")
     export.add_argument("--output", type=Path, help="file to write (default: standard output)")
     prune = actions.add_parser("prune", help="delete records older than DAYS (captured requests per retention)")
     prune.add_argument("--older-than", type=whole_days, required=True, metavar="DAYS",

@@ -156,3 +156,14 @@ def test_a_range_without_calls_is_a_bundle_without_an_empty_entry(
     document = json.loads(out)
     Bundle.model_validate(document)
     assert document == {"resourceType": "Bundle", "type": "collection"}  # FHIR JSON has no empty arrays
+
+
+@pytest.mark.parametrize("given", ["rehab example", "rehab.example.org", "ftp://rehab.example.org"])
+def test_a_base_url_that_would_make_an_invalid_module_uri_is_refused(
+        make_app: Callable[..., Flask], audit_settings: dict[str, Any], monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str], given: str) -> None:
+    calls_of_every_kind(make_app())
+    with pytest.raises(SystemExit) as stopped:
+        cli(monkeypatch, capsys, audit_settings, "audit", "export", "--since", "2026-01-01", "--format",
+            "guidance-response", "--base-url", given)
+    assert stopped.value.code == 2 and "give https://host" in capsys.readouterr().err
