@@ -169,6 +169,13 @@ def test_sessions_for_another_problem_are_not_counted(extra: dict[str, Any], cou
         ("Hamstring pain got worse after every session so we stopped physio", True),
         ("Patient was finding the sessions increasingly painful and we stopped", True),
         ("Stopped because it hurt more after every session", True),
+        (
+            "After the last three sessions reported increasing posterior thigh pain, after discussion we have stopped",
+            True,
+        ),
+        ("Physio stopped: the exercises were making the hamstring worse", True),
+        ("Therapy was stopped after session 4 because the Nordic curls caused too much soreness", True),
+        ("We stopped PT after week 3 because every session left her sorer", True),
         ("Discharged, goals met; no increase in pain after sessions", False),
         ("Pain increased in week 2 but settled; discharged", False),
         ("Discharged, goals met, pain-free", False),
