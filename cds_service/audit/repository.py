@@ -122,9 +122,12 @@ class AuditRepository:
             return 0
         with self.engine.begin() as db:
             uuids = sorted({i.card_uuid for i in unique})
+            # PostgreSQL: the join lock before any card row lock (a batch holding a card's row while waiting for
+            # the lock that another, waiting for that row, holds was a deadlock); cards committed while it was
+            # awaited are then found too.
+            if self._dialect is postgresql and len(self._cards_for_feedback(db, uuids, lock_rows=False)) < len(uuids):
+                self._feedback_join_lock(db, exclusive=True)
             known = self._cards_for_feedback(db, uuids)
-            if len(known) < len(uuids) and self._feedback_join_lock(db, exclusive=True):
-                known = self._cards_for_feedback(db, uuids)  # cards committed while the lock was awaited
             answered = db.execute(select(feedback.c.card_uuid, feedback.c.outcome)
                                   .where(feedback.c.card_uuid.in_(list(known)))).all() if known else []
             rows = [{**item.to_json(), "accepted_key": accepted_key(item.accepted_suggestions),
@@ -157,14 +160,15 @@ class AuditRepository:
                            (FEEDBACK_JOIN_LOCK_KEY,))
         return True
 
-    def _cards_for_feedback(self, db: Connection, uuids: list[str]) -> dict[str, CardInfo]:
+    def _cards_for_feedback(self, db: Connection, uuids: list[str], lock_rows: bool = True) -> dict[str, CardInfo]:
         """The cards the items answer, with where their feedback counts; on PostgreSQL locked for the
-        transaction, so two feedback batches for one card count its first answer once."""
+        transaction (unless `lock_rows` is false), so two feedback batches for one card count its first answer
+        once."""
         query = (select(cards.c.uuid, cards.c.criterion_id, cards.c.suggestion_uuids, cards.c.suggestion_labels,
                         calls.c.received_at, calls.c.guideline_version, calls.c.service_id, calls.c.hook,
                         calls.c.jwt_iss, calls.c.tenant)
                  .select_from(cards.join(calls, calls.c.id == cards.c.call_id)).where(cards.c.uuid.in_(uuids)))
-        if self._dialect is postgresql:
+        if self._dialect is postgresql and lock_rows:
             query = query.with_for_update(of=cards)
         return {row.uuid: card_info(row, dims_of(row.received_at, row.guideline_version, row.service_id, row.hook,
                                                  row.jwt_iss, row.tenant))

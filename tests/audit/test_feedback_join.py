@@ -6,6 +6,7 @@ the call batch commits. Skipped, saying why, without CDS_TEST_POSTGRES_URL."""
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
 import pytest
@@ -41,8 +42,8 @@ def test_feedback_looked_up_before_its_call_commits_on_another_instance_is_joine
             looked_up, committed = threading.Event(), threading.Event()
             look_up = receiving_feedback._cards_for_feedback
 
-            def look_up_then_wait_for_the_call(db: Any, uuids: list[str]) -> Any:
-                found = look_up(db, uuids)
+            def look_up_then_wait_for_the_call(db: Any, uuids: list[str], **kwargs: Any) -> Any:
+                found = look_up(db, uuids, **kwargs)
                 if not looked_up.is_set():
                     looked_up.set()
                     committed.wait(10)  # the card is committed elsewhere meanwhile
@@ -61,6 +62,74 @@ def test_feedback_looked_up_before_its_call_commits_on_another_instance_is_joine
                 assert db.execute(select(feedback.c.card_known)).scalars().all() == [True]
                 accepted = db.scalar(select(func.sum(rollup.c.accepted)).where(rollup.c.criterion_id == "HAM-01"))
             assert accepted == 1
+        finally:
+            for engine in engines:
+                engine.dispose()
+
+
+def card_call(uuid: str) -> CallRecord:
+    record = call_with_card()
+    record.cards[0].uuid = uuid
+    return record
+
+
+def item_for(uuid: str) -> FeedbackRecord:
+    return FeedbackRecord(service_id="hamstring-rehab-order-sign", card_uuid=uuid, outcome="overridden",
+                          accepted_suggestions=[], outcome_timestamp=now_utc(), received_at=now_utc())
+
+
+def test_two_feedback_batches_for_a_card_committed_meanwhile_do_not_deadlock() -> None:
+    """Feedback A looks its cards up before card N is committed (N and U1 unknown); feedback B looks up after
+    (N known and locked, U2 unknown). A takes the join lock and wants N's row, which B holds while it waits for
+    the join lock: PostgreSQL aborted one of them as a deadlock (its feedback went to the spool). The join
+    lock is now taken before any card row is locked, so B holds nothing that A waits for."""
+    assert POSTGRES_URL
+    with postgres_schema(POSTGRES_URL) as url:
+        engines = [database.make_engine(url) for _ in range(3)]  # the call's instance and two receiving feedback
+        try:
+            database.upgrade(engines[0])
+            calls_side, first, second = (AuditRepository(e) for e in engines)
+            first_looked, second_ready, go_first, go_second = (threading.Event() for _ in range(4))
+            look_up, join_lock = first._cards_for_feedback, second._feedback_join_lock
+
+            def first_looks_then_waits(db: Any, uuids: list[str], **kwargs: Any) -> Any:
+                found = look_up(db, uuids, **kwargs)
+                if not first_looked.is_set():
+                    first_looked.set()
+                    go_first.wait(10)
+                return found
+
+            def second_waits_before_the_lock(db: Any, exclusive: bool) -> bool:
+                second_ready.set()
+                go_second.wait(10)
+                return join_lock(db, exclusive)
+
+            first._cards_for_feedback = first_looks_then_waits  # type: ignore[method-assign]
+            second._feedback_join_lock = second_waits_before_the_lock  # type: ignore[method-assign]
+            outcomes: dict[str, Any] = {}
+
+            def send(name: str, repository: AuditRepository, uuids: list[str]) -> None:
+                try:
+                    outcomes[name] = repository.write_feedback([item_for(u) for u in uuids])
+                except Exception as exc:  # noqa: BLE001 - the deadlock, reported by the assertion below
+                    outcomes[name] = exc
+
+            threads = [threading.Thread(target=send, args=("first", first, ["card-n", "card-u1"])),
+                       threading.Thread(target=send, args=("second", second, ["card-n", "card-u2"]))]
+            threads[0].start()
+            assert first_looked.wait(10)
+            assert calls_side.write_calls([card_call("card-n")], refresh_feedback=True) == 1
+            threads[1].start()
+            assert second_ready.wait(10)
+            go_first.set()
+            time.sleep(0.5)  # the first takes the join lock (and, before the fix, waits for card N's row)
+            go_second.set()
+            for thread in threads:
+                thread.join(20)
+            assert outcomes == {"first": 2, "second": 2}
+            with engines[0].connect() as db:
+                known = dict(db.execute(select(feedback.c.card_uuid, feedback.c.card_known)).all())
+            assert known == {"card-n": True, "card-u1": False, "card-u2": False}
         finally:
             for engine in engines:
                 engine.dispose()
