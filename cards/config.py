@@ -41,10 +41,14 @@ class Strict(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+# A FHIR id (the PlanDefinition's id and name come from it) and a version that says something.
+FhirId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9\-.]{1,64}$")]
+
+
 class GuidelineMeta(Strict):
-    id: str
-    version: str
-    title: str
+    id: FhirId
+    version: CardText
+    title: CardText
     source_label: CardText
     topic_system: CardText
     source_url: CardText | None = None

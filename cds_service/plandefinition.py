@@ -101,4 +101,5 @@ def _citation(evidence: Evidence) -> dict[str, Any]:
 
 def _computable_name(guideline_id: str) -> str:
     """PlanDefinition.name: a machine-friendly name starting with a capital letter (hamstring-pain -> HamstringPain)."""
-    return "".join(part.capitalize() for part in re.split(r"[^A-Za-z0-9]+", guideline_id) if part)
+    name = "".join(part.capitalize() for part in re.split(r"[^A-Za-z0-9]+", guideline_id) if part)
+    return name if name[:1].isalpha() else f"Guideline{name}"  # a name starts with a letter ('2026-x' too)

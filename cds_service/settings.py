@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import (
@@ -160,7 +161,13 @@ class Settings(BaseSettings):
     @field_validator("public_base_url")
     @classmethod
     def strip_slash(cls, value: str | None) -> str | None:
-        return value.rstrip("/") if value else value
+        """An http(s) URL without a trailing slash: card links, feedback URLs and exported moduleUri build on it."""
+        if value is None:
+            return None
+        parsed = urlsplit(value.strip())
+        if parsed.scheme not in ("http", "https") or not parsed.netloc or any(c.isspace() for c in value.strip()):
+            raise ValueError("give the service's public http(s) URL, e.g. https://cds.example.org")
+        return value.strip().rstrip("/")
 
     @property
     def database(self) -> str:

@@ -75,6 +75,8 @@ def guideline_variant(tmp_path: Path, old: str, new: str) -> Path:
     ("{program_days} days is", "{program_dayz} days is", "unknown placeholders"),
     ("suggested_program_weeks = 12", "suggested_program_weeks = 11", "re-fires"),
     ('title = "Rehabilitation program shorter than 3 months"', 'title = "  "', "criteria.HAM-01.title"),
+    ('id = "hamstring-pain-during-pt"', 'id = "hamstring pain/PT"', "guideline.id"),  # not a FHIR id
+    ('version = "2026.11.0"', 'version = " "', "guideline.version"),
 ])
 def test_invalid_guideline_config_fails_start_up(tmp_path: Path, old: str, new: str, message: str) -> None:
     with pytest.raises(GuidelineConfigError, match=message):
@@ -131,3 +133,11 @@ def test_short_pseudonym_secret_stops_the_start_up(monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv("CDS_AUDIT_PSEUDONYM_SECRET", "short")
     with pytest.raises(ValueError, match="at least 16 bytes"):
         Settings()
+
+
+@pytest.mark.parametrize("url", ["cds.example.org", "ftp://cds.example.org", "https://cds example.org", "https://"])
+def test_a_public_base_url_that_is_not_an_http_url_is_refused(url: str) -> None:
+    """Card links, feedback URLs and the exported GuidanceResponse.moduleUri are built on it."""
+    with pytest.raises(ValueError, match="public http"):
+        Settings(public_base_url=url)
+    assert Settings(public_base_url="https://cds.example.org/").public_base_url == "https://cds.example.org"

@@ -16,7 +16,7 @@ from flask.testing import FlaskClient
 
 from cards.catalogue import fires_when
 from cards.config import load_guideline
-from cds_service import create_app
+from cds_service import create_app, plandefinition
 from cds_service.cli import main
 from cds_service.plandefinition import INDICATOR, NEXT_REVIEW, SILENT, THRESHOLD, plan_definition
 from tests.builders import AS_OF
@@ -150,3 +150,9 @@ def test_export_of_a_draft_with_an_end_date_and_of_a_retired_guideline(tmp_path:
     retired = guideline_variant(tmp_path, '[lifecycle]\nstatus = "active"', '[lifecycle]\nstatus = "retired"')
     assert main(["guideline", "export", "--guideline", str(retired)]) == 0  # archived, not run
     assert json.loads(capsys.readouterr().out)["status"] == "retired"
+
+
+@pytest.mark.parametrize(("guideline_id", "name"), [("hamstring-pain-during-pt", "HamstringPainDuringPt"),
+                                                    ("2026.hamstring", "Guideline2026Hamstring")])
+def test_the_computable_name_starts_with_a_letter(guideline_id: str, name: str) -> None:
+    assert plandefinition._computable_name(guideline_id) == name
