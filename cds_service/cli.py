@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -56,8 +57,11 @@ def main(argv: list[str] | None = None) -> int:
     dev_token.add_argument("--lifetime", type=int, default=300, help="seconds until it expires")
     dev_token.add_argument("--tenant")
     args = parser.parse_args(argv)
-    if getattr(args, "since", None) and getattr(args, "until", None) and args.until < args.since:
-        parser.error(f"--until {args.until} is before --since {args.since}")
+    since, until = getattr(args, "since", None), getattr(args, "until", None)
+    if since and until and until < since:
+        parser.error(f"--until {until} is before --since {since}")
+    if since and hasattr(args, "until") and until is None and since > datetime.now(UTC).date():
+        parser.error(f"--since {since} is after today (UTC), where the range ends without --until")
     try:
         return {"serve": run_serve, "evaluate": run_evaluate, "services": run_services, "dev-keys": run_dev_keys,
                 "dev-token": run_dev_token, **audit_commands, **sandbox_commands,

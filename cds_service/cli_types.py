@@ -11,9 +11,12 @@ from urllib.parse import urlsplit
 def day(text: str) -> date:
     """A UTC day, YYYY-MM-DD."""
     try:
-        return date.fromisoformat(text)
+        value = date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a day: give YYYY-MM-DD") from None
+    if not date(1900, 1, 1) <= value <= date(9998, 12, 31):  # a range ends the day after --until
+        raise argparse.ArgumentTypeError(f"{text} is out of range: give a day from 1900-01-01 to 9998-12-31")
+    return value
 
 
 def whole_days(text: str) -> int:

@@ -161,7 +161,9 @@ def test_prune_removes_old_records_and_captures_by_retention(
 
 @pytest.mark.parametrize("argv", [("audit", "prune", "--older-than", "-1"), ("audit", "prune", "--older-than", "0"),
                                   ("audit", "report", "--since", "yesterday"),
-                                  ("audit", "export", "--since", "2026-12-06", "--until", "2026-12-01")])
+                                  ("audit", "export", "--since", "2026-12-06", "--until", "2026-12-01"),
+                                  ("audit", "report", "--since", "2999-01-01"),  # printed "2999-01-01 to today"
+                                  ("audit", "pilot-report", "--since", "2026-12-01", "--until", "9999-12-31")])
 def test_a_prune_of_everything_or_an_empty_range_is_refused_saying_what_to_give(
         make_app: Callable[..., Flask], audit_settings: dict[str, Any], monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str], argv: tuple[str, ...]) -> None:
@@ -174,7 +176,8 @@ def test_a_prune_of_everything_or_an_empty_range_is_refused_saying_what_to_give(
         cli(monkeypatch, capsys, audit_settings, *argv)
     err = capsys.readouterr().err
     assert stopped.value.code == 2
-    assert any(said in err for said in ("1 or more", "give YYYY-MM-DD", "--until 2026-12-01 is before --since"))
+    assert any(said in err for said in ("1 or more", "give YYYY-MM-DD", "--until 2026-12-01 is before --since",
+                                        "--since 2999-01-01 is after today", "give a day from 1900-01-01"))
     assert app.extensions["cds"].store.reader().count(calls) == 4
 
 
