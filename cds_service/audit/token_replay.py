@@ -6,7 +6,8 @@ SQLite has one writer at a time, and a check made in the audit database waited f
 thread's batch commits (an authenticated in-process call's p99 was 10 ms, now 5 ms). With PostgreSQL
 they live in the audit database, shared by every instance. While that database is unreachable the
 check falls back to a SQLite file beside the spool, shared by this host's workers, so calls keep being
-answered and a token still works once; jtis seen there stay refused after the database is back, for
+answered and a token still works once (for the audit's back-off after a failure no connection is tried, so a
+call does not wait for a connect timeout); jtis seen there stay refused after the database is back, for
 their tokens' lifetime.
 """
 
@@ -39,9 +40,12 @@ class ReplayCheck:
         if self._own_file is not None:
             fresh = self._guard_at(self._own_file).remember(iss, jti, expires_at)
         else:
+            if not self.database.worth_trying():  # backing off after a failure: no connect timeout per call
+                return self._guard_at(self.fallback).remember(iss, jti, expires_at)
             try:
                 fresh = self.database.repository.remember_jti(iss, jti, expires_at)
             except SQLAlchemyError:
+                self.database.failed()
                 log.warning("audit database unreachable: the jti replay check uses this host's fallback store")
                 return self._guard_at(self.fallback).remember(iss, jti, expires_at)
         if fresh and self.fallback.exists():
