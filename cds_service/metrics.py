@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -135,12 +136,15 @@ class AuditCollector(Collector):
         self.settings = settings
         self.journal_folder = settings.spool_file.with_name("audit-journal")  # as the audit trail keeps it
         self._trail: Any = None
+        self._opening = threading.Lock()  # two first scrapes at once open one store, not two
 
     def collect(self) -> Iterator[Metric]:
         from cds_service.store import open_store
 
         if self._trail is None:
-            self._trail = open_store(self.settings)  # its own: never the workers' (nothing to inherit at fork)
+            with self._opening:
+                if self._trail is None:
+                    self._trail = open_store(self.settings)  # its own: never the workers' (none inherited at fork)
         status = self._trail.status()
         yield GaugeMetricFamily("cds_audit_journal_records", "Hook-call records accepted and not yet committed",
                                 value=journal_records(self.journal_folder))
