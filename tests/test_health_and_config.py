@@ -31,6 +31,9 @@ def test_criteria_page_lists_configured_thresholds(client: FlaskClient) -> None:
     by_id = {c["id"]: c for c in body["criteria"]}
     assert by_id["HAM-01"]["thresholds"]["min_program_days"] == 84
     assert by_id["HAM-02"]["localPolicy"]
+    for criterion in body["criteria"]:  # no empty member: HAM-00 has no thresholds, evidence or local policy
+        assert all(value not in ("", [], {}, None) for value in criterion.values()), criterion
+    assert "thresholds" not in by_id["HAM-00"] and by_id["HAM-00"]["silent"] is False
 
 
 def test_allowlist_from_environment_is_normalized(monkeypatch: pytest.MonkeyPatch) -> None:

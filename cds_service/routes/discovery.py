@@ -7,6 +7,7 @@ from flask import Blueprint, Response
 
 from cds_service.auth.web import require_caller
 from cds_service.errors import json_response
+from cds_service.jsonutil import without_empty
 from cds_service.plandefinition import plan_definition
 from cds_service.routes import state
 
@@ -35,8 +36,9 @@ def criteria() -> Response:
         for cid, cfg in guideline.file.criteria.items()
     ]
     meta = guideline.meta
+    # A criterion without thresholds, evidence or local policy leaves the member out (no empty members).
     return json_response({"guideline": {"id": meta.id, "version": meta.version, "title": meta.title,
-                                        "sha256": guideline.sha256}, "criteria": listing})
+                                        "sha256": guideline.sha256}, "criteria": without_empty(listing)})
 
 
 @bp.get("/guideline/PlanDefinition")
