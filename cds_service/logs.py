@@ -43,7 +43,8 @@ class JsonFormatter(logging.Formatter):
         line: dict[str, Any] = {
             "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname, "logger": record.name, "message": record.getMessage()}
-        line.update({k: v for k, v in vars(record).items() if k not in STANDARD and not k.startswith("_")})
+        line.update({k: v for k, v in vars(record).items()  # a field with no value (no caller: no iss) is left out
+                     if k not in STANDARD and not k.startswith("_") and v is not None})
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
         try:

@@ -114,6 +114,7 @@ def test_logs_are_json_lines_with_request_id_service_status_latency(auth_client:
     assert line["request_id"] == "ehr-req-42" and line["service"] == "hamstring-rehab-order-sign"
     assert line["status"] == 200 and line["latency_ms"] > 0 and line["method"] == "POST"
     assert line["iss"] == "https://ehr.example.org" and line["jti"]
+    assert None not in line.values() and "tenant" not in line  # a token without a tenant: left out, not null
 
 
 def test_unsafe_request_id_is_replaced(client: FlaskClient) -> None:
