@@ -100,8 +100,10 @@ class Spooler:
                 log.warning("audit database still unreachable (%s); %d records spooled", type(exc).__name__,
                             self.spool.pending())
                 continue
-            if not self.spool.has_pending():
-                return
+            with self._lock:  # with start_draining: a record spooled as this thread ends starts a new one
+                if not self.spool.has_pending():
+                    self._drainer = None
+                    return
 
     def stop(self) -> None:
         """No new drain starts (the process is stopping); one running ends at its next wait."""
