@@ -150,8 +150,8 @@ def test_a_range_without_calls_is_a_bundle_without_an_empty_entry(
         make_app: Callable[..., Flask], audit_settings: dict[str, Any], monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str], fmt: str) -> None:
     calls_of_every_kind(make_app())
-    code, out, err = cli(monkeypatch, capsys, audit_settings, "audit", "export", "--since", "2999-01-01", "--format",
-                         fmt)
+    code, out, err = cli(monkeypatch, capsys, audit_settings, "audit", "export", "--since", "2000-01-01", "--until",
+                         "2000-01-31", "--format", fmt)
     assert code == 0 and "exported 0 calls" in err, err
     document = json.loads(out)
     Bundle.model_validate(document)
