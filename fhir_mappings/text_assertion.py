@@ -77,7 +77,8 @@ class _Reader:
         replaced = set(config["replacesDefaultRules"])
         rules = [r for r in ConTextRule.from_json(self.context.DEFAULT_RULES_FILEPATH) if r.literal not in replaced]
         rules += [ConTextRule(**{k: v for k, v in rule.items() if k in _RULE_KEYS},
-                              on_modifies=_reaches(rule.get("metadata", {}), config["listWords"]))
+                              on_modifies=_reaches(rule.get("metadata", {}), config["listWords"],
+                                                   config["clausePredicates"]["words"]))
                   for rule in config["context_rules"]]
         for rule in rules:  # not a component setting: spaCy's config check turns its lists into iterators
             rule.terminated_by.update(config["terminatingTypes"].get(rule.category, ()))
@@ -139,21 +140,35 @@ def _words(token: dict[str, Any]) -> list[str] | None:
     return [w.lower() for w in words] + ([""] if token.get("OP") == "?" else [])
 
 
-def _reaches(metadata: dict[str, Any], list_words: Iterable[str]) -> Callable[[Any, Any, Any], bool] | None:
+def _reaches(metadata: dict[str, Any], list_words: Iterable[str],
+             predicates: Iterable[str] = ()) -> Callable[[Any, Any, Any], bool] | None:
     """`metadata.before`: a BIDIRECTIONAL modifier reaches this many tokens back (and to the sentence end).
     `metadata.clauseMarks`: a modifier does not reach over a mark that ends a clause of its own and opens
     another: written after its concept, when words stand between the mark and the modifier ('Nordic curls
     continued, stretching stopped'); written before it, when the modifier has its object before the mark ('No
     sprinting, Nordics continue'). A list word after the mark joins the two ('Nordics, RDLs and sprinting
     stopped', 'avoid sprinting, jumping and Nordics'). `metadata.notObjects`: a modifier followed by a word
-    not in this list has an object of its own and reaches nothing before it ('stopped static stretching')."""
+    not in this list has an object of its own and reaches nothing before it ('stopped static stretching').
+    Words before the mark with no predicate of their own (`clausePredicates`) are a list's first items, so the
+    stop after its last reaches them ('Nordic curls, RDLs stopped'). `metadata.adjacent`: the modifier reaches
+    `metadata.adjacentFor`: of a concept set listed, the modifier reaches only a mention at most that many
+    words away, no comma or list word between ('eccentric calf raises', not 'Nordics, calf raises')."""
     tokens, marks, joins = metadata.get("before"), frozenset(metadata.get("clauseMarks", ())), frozenset(list_words)
-    not_objects = frozenset(metadata.get("notObjects", ()))
-    if tokens is None and not marks:
+    not_objects, adjacent_for = frozenset(metadata.get("notObjects", ())), metadata.get("adjacentFor", {})
+    own = frozenset(predicates)
+    if tokens is None and not marks and not adjacent_for:
         return None
+
+    def is_clause(words: Any) -> bool:  # a status, a dose or a past participle: 'continued', '3x5'
+        return any(t.lower_ in own or t.like_num or any(c.isdigit() for c in t.text)
+                   or (len(t) > 4 and t.lower_.endswith("ed")) for t in words)
 
     def within(target: Any, modifier: Any, _between: Any) -> bool:
         doc = target.doc
+        adjacent = adjacent_for.get(target.label_)
+        if adjacent is not None:
+            gap = doc[modifier.end:target.start] if target.start >= modifier.end else doc[target.end:modifier.start]
+            return len(gap) <= adjacent and not any(t.lower_ in joins or t.text in {",", ";", "/"} for t in gap)
         if target.start >= modifier.end:  # the concept after the modifier
             last = max((t.i for t in doc[modifier.end:target.start] if t.text in marks), default=None)
             return last is None or any(t.lower_ in joins for t in doc[last:target.start])
@@ -163,7 +178,8 @@ def _reaches(metadata: dict[str, Any], list_words: Iterable[str]) -> Callable[[A
                 and doc[modifier.end].lower_ not in not_objects:
             return False  # the modifier has an object of its own: 'stopped static stretching'
         last = max((t.i for t in doc[target.end:modifier.start] if t.text in marks), default=modifier.start - 1)
-        return last == modifier.start - 1 or any(t.lower_ in joins for t in doc[last:modifier.start])
+        return last == modifier.start - 1 or any(t.lower_ in joins for t in doc[last:modifier.start]) \
+            or not is_clause(doc[target.end:last])
 
     return within
 
