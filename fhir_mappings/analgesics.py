@@ -9,7 +9,8 @@ which reads the route and dose form, so an oral softgel capsule is oral) are not
 an order whose reason is another problem (knee osteoarthritis: fhir_mappings/indications.py; an order
 without a reason stays a candidate). The length, first match wins: Timing boundsDuration;
 boundsPeriod; dispense expectedSupplyDuration; repeat.count at its frequency; dispense quantity over the
-daily dose. Refills (numberOfRepeatsAllowed) multiply the supply-based lengths.
+daily dose, the dose, frequency or quantity read from the sig's words when not coded ('1 tab TDS, #42':
+fhir_mappings/sig_text.py). Refills (numberOfRepeatsAllowed) multiply the supply-based lengths.
 dispenseRequest.validityPeriod is when the prescription may be filled, not how long the drug is taken,
 and is never used.
 """
@@ -30,6 +31,7 @@ from fhir_mappings.dosing_frequency import per_day_of_code
 from fhir_mappings.indications import is_for_another_problem
 from fhir_mappings.medications import medication_concept, medication_text
 from fhir_mappings.record import Read
+from fhir_mappings.sig_text import counted_form, dose_in, per_day_in, quantity_in
 from fhir_mappings.stated_durations import longest_stated_days
 from fhir_mappings.text_assertion import TextConcept, is_affirmed, word_start_regex
 from fhir_mappings.timeutil import (
@@ -121,6 +123,9 @@ def course_days(request: Any) -> tuple[float | None, str | None]:
     dispensed = amount(quantity.value, "dispensed quantity") if quantity is not None else None
     if dispensed and per_day and dose and _same_unit(quantity, request):
         return plausible_days(dispensed * fills / (dose * per_day), "course"), "quantity"
+    written = quantity_in(order_texts(request)) if quantity is None else None  # '#42' in the sig only
+    if written and per_day and dose and written[1] in (None, _dose_form(request)):
+        return plausible_days(written[0] * fills / (dose * per_day), "course"), "sig quantity"
     stated = longest_stated_days(order_texts(request))  # a sig that says it only in words: "q6h prn x10d"
     return (plausible_days(stated, "course"), "text") if stated else (None, None)
 
@@ -187,8 +192,16 @@ def _same_unit(quantity: Any, request: Any) -> bool:
     """Dispensed and per-dose amounts in the same unit (tablets and tablets, not tablets and mg)."""
     dose = next((dr.doseQuantity for d in request.dosageInstruction or [] for dr in d.doseAndRate or []
                  if dr.doseQuantity is not None), None)
+    if dose is None:  # a dose the sig states in words ('1 tab'): its form and the quantity's
+        form = counted_form(quantity.code) or counted_form(quantity.unit)
+        return form is not None and form == _dose_form(request)
     units = [(q.code or q.unit or "").strip().lower() for q in (quantity, dose) if q is not None]
     return len(units) == 2 and units[0] == units[1]
+
+
+def _dose_form(request: Any) -> str | None:
+    written = dose_in(order_texts(request))
+    return written[1] if written else None
 
 
 def administrations_per_day(request: Any) -> float | None:
@@ -203,7 +216,7 @@ def administrations_per_day(request: Any) -> float | None:
         period, per_unit = amount(repeat.period, "period"), unit_days(repeat.periodUnit)
         if frequency and period and per_unit:
             return frequency / (period * per_unit)
-    return None
+    return per_day_in(order_texts(request))  # only in the sig's words: '1 tab TDS'
 
 
 def dose_per_administration(request: Any) -> float | None:
@@ -213,4 +226,5 @@ def dose_per_administration(request: Any) -> float | None:
             value = amount(quantity.value, "dose") if quantity is not None else None
             if value:
                 return value
-    return None
+    written = dose_in(order_texts(request))  # only in the sig's words: '1 tab'
+    return written[0] if written else None

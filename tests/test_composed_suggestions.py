@@ -46,7 +46,7 @@ def test_suggestions_of_one_draft_share_one_composition_and_each_gets_its_own_co
 
 
 def test_each_suggestion_carrying_an_edit_names_its_fields_to_change_by_hand() -> None:
-    draft = naproxen(text="1 tab PO BID for 10-14 days", dose=False)
+    draft = naproxen(text="PO BID for 10-14 days", dose=False)  # no dose coded or in words: the quantity by hand
     fixes = [
         Fix(action="update", target_ref=RX, change={"course_days": 7}),
         Fix(action="update", target_ref=RX, change={"course_days": 5}),

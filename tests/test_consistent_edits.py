@@ -61,8 +61,8 @@ def test_a_smaller_quantity_is_never_raised(client: FlaskClient) -> None:
 
 
 def test_what_cannot_be_changed_safely_is_named_for_a_change_by_hand(client: FlaskClient) -> None:
-    action = suggestion(client, naproxen(text="1 tab PO BID for 10-14 days", dose=False), "HAM-05")
-    assert action["resource"]["dosageInstruction"][0]["text"] == "1 tab PO BID for 10-14 days"
+    action = suggestion(client, naproxen(text="PO BID for 10-14 days", dose=False), "HAM-05")
+    assert action["resource"]["dosageInstruction"][0]["text"] == "PO BID for 10-14 days"
     assert "by hand" in action["description"]
     assert "dosageInstruction[0].text" in action["description"] and "dispenseRequest.quantity" in action["description"]
 

@@ -6,13 +6,20 @@ raises 3x15', 'Nordic curls, RDLs stopped', 'ibuprofen 400 mg, 1 tab TDS, #42' .
   eccentric hamstring strengthening; a bare 'eccentric strengthening/loading' in a hamstring PT order is (the
   order's problem is the hamstring, and it is the guideline's own wording);
 - the first items of a list stopped together without 'and' ('Nordic curls, RDLs stopped') are stopped;
-  words before a comma with a status or dose of their own are still a clause of their own.
+  words before a comma with a status or dose of their own are still a clause of their own;
+- an analgesic's dose, frequency or dispensed quantity stated only in the sig's words ('1 tab TDS', '#42',
+  'x 30 tabs') gives its course from the quantity (dose forms counted, '400 mg' is a strength).
 """
 
 from __future__ import annotations
 
-import pytest
+from typing import Any
 
+import pytest
+from fhir.resources.R4B.medicationrequest import MedicationRequest
+
+from fhir_mappings.analgesics import course_days
+from fhir_mappings.course_edits import set_course_days
 from fhir_mappings.terminology import concept_set
 
 ECC = "eccentric-strengthening"
@@ -66,3 +73,41 @@ def test_eccentric_work_for_another_muscle_is_not_hamstring_strengthening(text: 
 )
 def test_a_list_stopped_without_and_stops_every_item(text: str, named: bool) -> None:
     assert concept_set(ECC).has_text(text) is named
+
+
+def _ibuprofen(sig: str, dispensed: int | None = None) -> dict[str, Any]:
+    order: dict[str, Any] = {
+        "resourceType": "MedicationRequest", "id": "rx-1", "status": "draft", "intent": "order",
+        "subject": {"reference": "Patient/pat-1"}, "medicationCodeableConcept": {"text": "Ibuprofen 400 mg tablet"},
+        "dosageInstruction": [{"text": sig}],
+    }
+    if dispensed is not None:
+        order["dispenseRequest"] = {"quantity": {"value": dispensed, "unit": "tablet", "code": "TAB",
+                                                 "system": "http://terminology.hl7.org/CodeSystem/v3-orderableDrugForm"}}
+    return order
+
+
+@pytest.mark.parametrize(
+    ("sig", "dispensed", "days", "form"),
+    [
+        ("1 tab TDS", 42, 14.0, "quantity"),
+        ("2 tabs bd", 28, 7.0, "quantity"),
+        ("1 tab po tid prn", 30, 10.0, "quantity"),  # as needed: at most three a day, so at most ten days
+        ("ibuprofen 400 mg, 1 tab TDS, #42", None, 14.0, "sig quantity"),
+        ("1 tab po tid prn x 30 tabs", None, 10.0, "sig quantity"),
+        ("1 tab BD, may increase to TDS, #42", None, 14.0, "sig quantity"),  # the most frequent: a maximum
+        # not a count of doses: a strength, another form, a length in days
+        ("400 mg TDS", 42, None, None),
+        ("1 cap TDS", 42, None, None),
+        ("1 tab TDS x 5 days", None, 5.0, "text"),
+    ],
+)
+def test_an_analgesic_course_from_a_sig_stated_in_words(sig: str, dispensed: int | None, days: float | None,
+                                                         form: str | None) -> None:
+    assert course_days(MedicationRequest.model_validate(_ibuprofen(sig, dispensed))) == (days, form)
+
+
+def test_the_fix_of_a_course_in_words_dispenses_what_the_shortened_course_takes() -> None:
+    order = _ibuprofen("1 tab TDS", 42)
+    assert set_course_days(order, MedicationRequest.model_validate(order), 7)
+    assert order["dispenseRequest"]["quantity"]["value"] == 21
