@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from fhir_mappings import analgesics, dosing_frequency, order_edits, terminology, text_assertion
+from fhir_mappings import analgesics, dosing_frequency, order_edits, stated_durations, terminology, text_assertion
 
 
 class ReferenceDataError(RuntimeError):
@@ -151,7 +151,7 @@ def check_reference_data() -> None:
 
 def _check_context_rules(rules: ContextRules) -> None:
     """Every rule names a listed source and only concept sets that exist (a misspelt id would never apply)."""
-    path, known = text_assertion.RULES_FILE, set(terminology.CONCEPT_SETS)
+    path, known = text_assertion.RULES_FILE, {*terminology.CONCEPT_SETS, stated_durations.DURATION_LABEL}
     for rule in rules.context_rules:
         unnamed = [s.strip() for s in rule.metadata.source.split(";") if s.strip() not in rules.sources]
         unknown = sorted((set(rule.allowed_types or []) | set(rule.excluded_types or [])) - known)

@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
+from functools import cache
 from typing import Any
+
+from fhir_mappings.text_assertion import TextConcept, counted_mentions, not_affirmed
 
 # Unit words as clinicians and order-entry systems abbreviate them, in days; "/7" and "/52" are the British
 # and Australian clinical fractions ("NWB x 2/52": two weeks, "bed rest 5/7": five days). "/12" (months) is
@@ -48,10 +51,27 @@ def is_interval(match: re.Match[str]) -> bool:
 
 def longest_stated_days(texts: Iterable[Any]) -> float | None:
     """The longest duration the texts state ("x10d", "for 2 weeks", "Bed rest x 10 days"), dosing intervals
-    aside: how long an order runs when it says so only in words. None when no text states one."""
+    and earlier courses aside: how long an order runs when it says so only in words. None when none states one."""
     found = [stated_days(m) for text in texts if isinstance(text, str) for m in DURATION.finditer(text)
-             if not is_interval(m)]
+             if not is_interval(m) and not is_earlier(m)]
     return max(found, default=None)
+
+
+DURATION_LABEL = "stated-duration"  # what the assertion rules call a stated duration (allowed_types)
+
+
+@cache
+def _durations() -> TextConcept:
+    """Stated durations for the assertion step: only the historical category keeps one from counting."""
+    return TextConcept(DURATION_LABEL, DURATION, not_affirmed() - {"HISTORICAL"})
+
+
+def is_earlier(match: re.Match[str]) -> bool:
+    """The duration is an earlier course's or order's ('previous 2-week course finished; now 5 days'), read
+    with its assertion status (fhir_mappings/text_assertion.py; rule 'earlier course')."""
+    current = counted_mentions(match.string, _durations())
+    start = match.start()
+    return not any(s <= start < e or start <= s < match.end() for s, e in current)
 
 
 # Sessions a week as orders write them: "2x/wk", "2 x per week", "3 times a week", "2-3x/week" (the lower
@@ -88,7 +108,9 @@ def shortened(text: str, limit_days: float, phrase: str) -> tuple[str, bool]:
     masked = UNREAD_RANGE.sub(lambda m: "\0" * len(m.group(0)), text)
 
     def replace(match: re.Match[str]) -> str:
-        return phrase if stated_days(match) > limit_days + 1e-9 else match.group(0)
+        same = DURATION.match(text, match.start())  # the text's own, not the masked copy's
+        earlier = same is not None and is_earlier(same)  # an earlier course's length stays as written
+        return phrase if stated_days(match) > limit_days + 1e-9 and not earlier else match.group(0)
 
     out, start = [], 0
     for match in DURATION.finditer(masked):

@@ -86,7 +86,8 @@ class _Reader:
         self.not_affirmed = frozenset(config["notAffirmed"])
         self.strings_at_start = len(self.nlp.vocab.strings)
 
-    def affirmed(self, text: str, spans: list[tuple[int, int]], concept: TextConcept) -> bool:
+    def counted(self, text: str, spans: list[tuple[int, int]], concept: TextConcept) -> list[tuple[int, int]]:
+        """The mentions (character spans of the text) that count, each judged on its own."""
         from spacy.util import filter_spans
 
         excluded = self.not_affirmed - concept.counted
@@ -94,7 +95,11 @@ class _Reader:
         targets = [doc.char_span(s, min(e, len(text)), label=concept.label, alignment_mode="expand") for s, e in spans]
         doc.ents = filter_spans([t for t in targets if t is not None])
         self.context(doc)  # each modifier's scope ends at its sentence's end
-        return any(not any(m.category in excluded for m in target._.modifiers) for target in doc.ents)
+        return [(t.start_char, t.end_char) for t in doc.ents
+                if not any(m.category in excluded for m in t._.modifiers)]
+
+    def affirmed(self, text: str, spans: list[tuple[int, int]], concept: TextConcept) -> bool:
+        return bool(self.counted(text, spans, concept))
 
     def outgrown(self) -> bool:
         return len(self.nlp.vocab.strings) - self.strings_at_start > VOCABULARY_LIMIT
@@ -188,6 +193,7 @@ _lock = threading.Lock()
 _reader: _Reader | None = None
 _rebuilding: threading.Thread | None = None
 _answers: dict[tuple[str, str], bool] = {}
+_mentions: dict[tuple[str, str], list[tuple[int, int]]] = {}
 
 
 def load() -> None:
@@ -238,6 +244,28 @@ def is_affirmed(text: str | None, concept: TextConcept) -> bool:
     return known
 
 
+def counted_mentions(text: str, concept: TextConcept) -> list[tuple[int, int]]:
+    """The character spans of the concept's mentions in the text that count, each judged on its own."""
+    lowered = text.lower()
+    spans = [m.span() for m in concept.pattern.finditer(lowered)]
+    if not spans:
+        return []
+    key = (concept.label, text)
+    known = _mentions.get(key)
+    if known is None:
+        with _lock:
+            known = _ready().counted(_closed(lowered), spans, concept)
+            if len(_mentions) >= ANSWERS_LIMIT:
+                _mentions.clear()
+            _mentions[key] = known
+    return known
+
+
+def not_affirmed() -> frozenset[str]:
+    """The ConText categories that keep a mention from counting (the rules file's `notAffirmed`)."""
+    return frozenset(_config()["notAffirmed"])
+
+
 def _closed(text: str) -> str:
     """The text ending in a full stop, so that rules reading 'not yet.' or 'ruled out.' also see its end."""
     return text if text.rstrip()[-1:] in {".", "!", "?", ";"} else text + "."
@@ -247,3 +275,4 @@ def clear_answers() -> None:
     """Forget remembered answers (benchmarks measure a process that has not read these texts)."""
     with _lock:
         _answers.clear()
+        _mentions.clear()
