@@ -93,9 +93,9 @@ def _names(members: ConceptSet, raw: dict[str, Any]) -> bool:
 
 def _service_requests(drafts: Iterable[Read[Any]], recorded: Iterable[Read[ServiceRequest]],
                       since: date | None) -> Iterator[Read[ServiceRequest]]:
-    """The draft ServiceRequests (read as drafts), then those on record in the episode, each once."""
+    """The draft ServiceRequests, then those on record in the episode, each once."""
     seen: set[str] = set()
-    for read in [*(d if d.is_draft else d.as_draft() for d in drafts), *recorded]:
+    for read in [*drafts, *recorded]:
         if read.resource_type != "ServiceRequest" or read.ref in seen:
             continue
         seen.add(read.ref)

@@ -14,7 +14,7 @@ from typing import Any
 from cards.facts import ClinicalFacts, HamstringInjury, TherapyPlan, UnreadableOrder
 from fhir_mappings.bundles import resources_in
 from fhir_mappings.conditions import hamstring_injuries, patient_age
-from fhir_mappings.indications import conditions_by_ref, is_therapy_for_another_problem
+from fhir_mappings.indications import is_therapy_for_another_problem
 from fhir_mappings.monitoring import monitoring_facts
 from fhir_mappings.order_reasons import order_reason_injuries
 from fhir_mappings.order_text import is_physical_therapy
@@ -69,7 +69,7 @@ def build_facts(data: HookData, as_of: date, encounter_diagnosis_days: int | Non
     """`encounter_diagnosis_days`: the guideline's window for encounter diagnoses without a clinical status
     (`[population]`); None counts none of them."""
     record = read_record(data)
-    conditions = conditions_by_ref(r.json for r in record.conditions)
+    conditions = record.conditions_by_ref
     plans = _plans(record.under_review, record.service_requests, conditions)
     injuries = _injuries(record, as_of, encounter_diagnosis_days)
     sessions = delivered_sessions(record.procedures, conditions)

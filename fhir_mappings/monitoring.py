@@ -26,7 +26,6 @@ from cards.facts import (
 )
 from fhir_mappings.conditions import weakness_findings
 from fhir_mappings.escalation import activity_clearances, hamstring_repair_done, referrals
-from fhir_mappings.indications import conditions_by_ref
 from fhir_mappings.observations import measurements
 from fhir_mappings.questionnaires import questionnaire_outcomes
 from fhir_mappings.record import PatientRecord
@@ -61,7 +60,7 @@ def monitoring_facts(record: PatientRecord, injuries: Sequence[HamstringInjury],
     record_since = episode - lookback if episode else None
     responses = questionnaire_outcomes(record.questionnaire_responses)
     found = measurements(record.observations, (episode or as_of) - lookback, as_of, extra_outcomes=responses)
-    requests, conditions = record.service_requests, conditions_by_ref(c.json for c in record.conditions)
+    requests, conditions = record.service_requests, record.conditions_by_ref
     return MonitoringFacts(
         pain_scores=found.pain,
         outcome_scores=found.outcomes,

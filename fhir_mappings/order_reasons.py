@@ -29,7 +29,7 @@ def order_reason_injuries(drafts: Iterable[Read[Any]], recorded_requests: Iterab
                           conditions: Iterable[Read[Condition]]) -> tuple[HamstringInjury, ...]:
     """Hamstring injuries named as the reason of a draft or active recorded physical-therapy order."""
     by_id = {str(c.json.get("id")): c for c in conditions if c.json.get("id")}
-    orders = [*(d if d.is_draft else d.as_draft() for d in drafts), *recorded_requests]
+    orders = [*drafts, *recorded_requests]
     found: dict[str, HamstringInjury] = {}
     for read in orders:
         raw = read.json

@@ -5,14 +5,13 @@ Order hooks judge the draft orders under review; patient-view judges what is act
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from cards.facts import AnalgesicOrder, RestOrder, TherapyStop
 from fhir_mappings.analgesics import analgesic_order
-from fhir_mappings.indications import conditions_by_ref
 from fhir_mappings.order_text import is_physical_therapy, names
 from fhir_mappings.record import PatientRecord, Read
 from fhir_mappings.stated_durations import longest_stated_days
@@ -36,13 +35,13 @@ def order_facts(record: PatientRecord) -> OrderFacts:
     the active orders on record); a draft stopping therapy is judged only among drafts."""
     judged = record.judged_orders()
     return OrderFacts(
-        analgesic_orders=tuple(_analgesics(judged, conditions_by_ref(r.json for r in record.conditions))),
+        analgesic_orders=tuple(_analgesics(judged, record.conditions_by_ref)),
         rest_orders=tuple(_rest_orders(judged)),
         therapy_stops=() if record.judges_record else tuple(_therapy_stops(record.under_review)),
     )
 
 
-def _analgesics(judged: Iterable[Read[Any]], conditions: dict[str, dict[str, Any]]) -> Iterable[AnalgesicOrder]:
+def _analgesics(judged: Iterable[Read[Any]], conditions: Mapping[str, dict[str, Any]]) -> Iterable[AnalgesicOrder]:
     for read in judged:
         if read.resource_type != "MedicationRequest":
             continue

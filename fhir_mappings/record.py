@@ -26,6 +26,7 @@ from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 from fhir.resources.R4B.servicerequest import ServiceRequest
 from pydantic import BaseModel
 
+from fhir_mappings.indications import conditions_by_ref
 from fhir_mappings.parse import parse, unreadable_reason
 
 M = TypeVar("M", bound=BaseModel)
@@ -36,7 +37,7 @@ class Read(Generic[M]):
     """One resource of the call: its JSON (conformed to R4), which selection reads, and its R4 model,
     validated on first use and then kept (None when it cannot be read: reported, and skipped)."""
 
-    __slots__ = ("json", "is_draft", "subject_ref", "_cell", "_source")
+    __slots__ = ("json", "is_draft", "subject_ref", "_model", "_source")
 
     def __init__(self, json: Mapping[str, Any], subject_ref: str | None = None, is_draft: bool = False):
         self._source = json  # what is validated: a resource with a status of another JSON type stays unreadable
@@ -45,7 +46,7 @@ class Read(Generic[M]):
         self.json: dict[str, Any] = cast(dict[str, Any], json)
         self.subject_ref = subject_ref
         self.is_draft = is_draft
-        self._cell: list[Any] = [_UNREAD]  # the model once validated; shared with the draft twin
+        self._model: Any = _UNREAD  # the model once validated (None: unreadable)
 
     @property
     def resource_type(self) -> str:
@@ -61,9 +62,9 @@ class Read(Generic[M]):
 
     @property
     def model(self) -> M | None:
-        if self._cell[0] is _UNREAD:
-            self._cell[0] = parse(cast(dict[str, Any], self._source), self.subject_ref)
-        return cast("M | None", self._cell[0])
+        if self._model is _UNREAD:
+            self._model = parse(cast(dict[str, Any], self._source), self.subject_ref)
+        return cast("M | None", self._model)
 
     def model_as(self, kind: type[M]) -> M | None:
         """The model when the resource is of that kind and readable."""
@@ -72,15 +73,9 @@ class Read(Generic[M]):
 
     def unreadable_reason(self) -> str | None:
         """Why the resource cannot be read (None when it can, or is of a type the service does not read)."""
-        if self._cell[0] is _UNREAD or self._cell[0] is None:
+        if self._model is _UNREAD or self._model is None:
             return unreadable_reason(cast(dict[str, Any], self._source), self.subject_ref)
         return None
-
-    def as_draft(self) -> Read[M]:
-        """The same resource read as a draft order (its model is shared: validated once for both)."""
-        twin: Read[M] = Read(self._source, self.subject_ref, is_draft=True)
-        twin._cell = self._cell
-        return twin
 
     def __repr__(self) -> str:
         return f"Read({self.ref}{', draft' if self.is_draft else ''})"
@@ -107,17 +102,14 @@ class PatientRecord:
     drafts: tuple[Read[Any], ...] = ()  # every draft order of the call
     under_review: tuple[Read[Any], ...] = ()  # the drafts the clinician is acting on
     judges_record: bool = False  # no drafts to judge (patient-view): the active orders on record are judged
-    _by_ref: dict[str, Read[Condition]] = field(default_factory=dict, compare=False, repr=False)
+    # The Conditions' JSON by 'Condition/<id>', for the reasons orders give by reference (indications.py)
+    conditions_by_ref: Mapping[str, dict[str, Any]] = field(default_factory=dict, compare=False, repr=False)
 
     def judged_orders(self) -> tuple[Read[Any], ...]:
         """The orders the call judges: the drafts under review, or the active orders on record."""
         if self.judges_record:
             return tuple(r for r in self.recorded if r.status == "active")
         return self.under_review
-
-    def condition(self, ref: str) -> Read[Condition] | None:
-        """The Condition on record with this 'Condition/<id>' reference."""
-        return self._by_ref.get(ref)
 
 
 def patient_record(patient_id: str, recorded: Sequence[Mapping[str, Any]], drafts: Sequence[Mapping[str, Any]],
@@ -140,5 +132,5 @@ def patient_record(patient_id: str, recorded: Sequence[Mapping[str, Any]], draft
         drafts=tuple(draft_reads.values()),
         under_review=tuple(draft_reads.get(id(d)) or Read(d, subject_ref, is_draft=True) for d in under_review),
         judges_record=judges_record,
-        _by_ref={c.ref: c for c in conditions if isinstance(c.json.get("id"), str)},
+        conditions_by_ref=conditions_by_ref(c.json for c in conditions),
     )

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fhir.resources.R4B.servicerequest import ServiceRequest
 
 from cds_service.pipeline import data_for
 from fhir_mappings import record
@@ -102,15 +103,14 @@ def test_the_record_groups_resources_by_type_and_knows_what_the_call_judges() ->
     assert [r.ref for r in stage.under_review] == ["ServiceRequest/pt-1"]
     assert all(r.is_draft for r in stage.drafts) and not any(r.is_draft for r in stage.recorded)
     assert [r.ref for r in stage.judged_orders()] == ["ServiceRequest/pt-1"]
-    assert stage.condition("Condition/cond-1") is stage.conditions[0]
+    assert stage.conditions_by_ref["Condition/cond-1"] is stage.conditions[0].json
     viewed = read_record(busy_call("patient-view"))
     assert viewed.judges_record  # the active orders on record: the PT order and the referral
     assert [r.ref for r in viewed.judged_orders()] == ["ServiceRequest/pt-0", "ServiceRequest/ref-1"]
 
 
-def test_a_read_resource_keeps_its_model_and_a_draft_twin_shares_it(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_read_resource_keeps_its_model(monkeypatch: pytest.MonkeyPatch) -> None:
     counts = counted_parses(monkeypatch)
     (read,) = record.reads([b.pt_order("pt-9")], f"Patient/{b.PATIENT_ID}")
-    twin = read.as_draft()
-    assert read.model is not None and twin.model is read.model and twin.is_draft and not read.is_draft
+    assert read.model is not None and read.model_as(ServiceRequest) is read.model and not read.is_draft
     assert counts["ServiceRequest/pt-9"] == 1
