@@ -25,10 +25,10 @@ from __future__ import annotations
 import json
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from fhir_mappings.context_pipeline import ContextPipeline as _Reader
 from fhir_mappings.phrase_regex import phrase_tree_pattern
@@ -57,6 +57,7 @@ def word_start_regex(phrases: Iterable[str]) -> re.Pattern[str] | None:
 
 
 _lock = threading.Lock()
+T = TypeVar("T")
 _reader: _Reader | None = None
 _rebuilding: threading.Thread | None = None
 _answers: dict[tuple[str, str], bool] = {}
@@ -100,15 +101,7 @@ def is_affirmed(text: str | None, concept: TextConcept) -> bool:
     spans = [m.span() for m in concept.pattern.finditer(lowered + " ")]  # a pattern may end in a space: 'ortho '
     if not spans:
         return False
-    key = (concept.label, text)
-    known = _answers.get(key)
-    if known is None:
-        with _lock:
-            known = _ready().affirmed(_closed(lowered), spans, concept)
-            if len(_answers) >= ANSWERS_LIMIT:
-                _answers.clear()
-            _answers[key] = known
-    return known
+    return _remembered(_answers, (concept.label, text), lambda: _ready().affirmed(_closed(lowered), spans, concept))
 
 
 def counted_mentions(text: str, concept: TextConcept) -> list[tuple[int, int]]:
@@ -117,14 +110,18 @@ def counted_mentions(text: str, concept: TextConcept) -> list[tuple[int, int]]:
     spans = [m.span() for m in concept.pattern.finditer(lowered)]
     if not spans:
         return []
-    key = (concept.label, text)
-    known = _mentions.get(key)
+    return _remembered(_mentions, (concept.label, text), lambda: _ready().counted(_closed(lowered), spans, concept))
+
+
+def _remembered(answers: dict[tuple[str, str], T], key: tuple[str, str], judge: Callable[[], T]) -> T:
+    """The answer kept for (concept set, text), else `judge()` run under the pipeline's lock and kept."""
+    known = answers.get(key)
     if known is None:
         with _lock:
-            known = _ready().counted(_closed(lowered), spans, concept)
-            if len(_mentions) >= ANSWERS_LIMIT:
-                _mentions.clear()
-            _mentions[key] = known
+            known = judge()
+            if len(answers) >= ANSWERS_LIMIT:
+                answers.clear()
+            answers[key] = known
     return known
 
 
