@@ -22,11 +22,12 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, g, request
-from prometheus_client import CollectorRegistry, Counter, Histogram, start_http_server, values
+from prometheus_client import CollectorRegistry, Counter, Histogram, values
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 
+from cds_service.metrics_listener import start_listener
 from cds_service.services import SERVICES
 from cds_service.settings import Settings
 
@@ -184,6 +185,6 @@ def install(app: Flask, metrics: NullMetrics, settings: Settings) -> None:
         registry = CollectorRegistry()
         MultiProcessCollector(registry, folder)
     registry.register(AuditCollector(settings))
-    server, _thread = start_http_server(settings.metrics_port, settings.metrics_host, registry)
+    server = start_listener(settings.metrics_port, settings.metrics_host, registry)
     app.extensions["cds_metrics_listener"] = server
     log.info("metrics on http://%s:%d/metrics", settings.metrics_host, settings.metrics_port)

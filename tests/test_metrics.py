@@ -189,3 +189,26 @@ def test_audit_gauges_are_read_when_scraped(metered: Callable[..., Flask], tmp_p
 
     down = metered(database_url="postgresql+psycopg://nobody@127.0.0.1:1/none", instance_path=tmp_path / "down")
     assert samples(scrape(down), "cds_audit_database_up") == {(): 0}
+
+
+@pytest.mark.parametrize("path", ["/", "/metricsx", "/metrics/", "/favicon.ico", "/admin", "/cds-services"])
+def test_the_listener_serves_metrics_at_metrics_only(metered: Callable[..., Flask], path: str) -> None:
+    """A scanner or a mistyped scrape path gets a 404, not the metrics (a wrong path must show as wrong)."""
+    app = metered()
+    port = app.extensions["cds"].settings.metrics_port
+    response = requests.get(f"http://127.0.0.1:{port}{path}", timeout=5)
+    assert response.status_code == 404
+    body = response.json()
+    assert body["resourceType"] == "OperationOutcome"
+    assert "/metrics" in body["issue"][0]["diagnostics"]
+    assert "cds_hook_requests" not in response.text
+
+
+def test_the_listener_refuses_methods_other_than_get(metered: Callable[..., Flask]) -> None:
+    app = metered()
+    port = app.extensions["cds"].settings.metrics_port
+    response = requests.post(f"http://127.0.0.1:{port}/metrics", data=b"x", timeout=5)
+    assert response.status_code == 405
+    assert response.headers["Allow"] == "GET"
+    assert response.json()["resourceType"] == "OperationOutcome"
+    assert "# TYPE" in scrape(app)
