@@ -80,27 +80,31 @@ def run_serve(args: argparse.Namespace) -> int:
         raise ValueError(f"CDS_METRICS_PORT {args.port} is the service's port (--port): give the metrics one apart")
     check_start_up(settings)  # refuse to start, naming the file, before any worker boots
     migrate_before_serving()
-    replay_before_serving(settings)
+    replay_left_records(settings)
     serve(args.host, args.port, args.workers, args.threads, client_timeout=args.client_timeout,
-          metrics_folder=metrics_folder(settings))
+          metrics_folder=metrics_folder(settings), on_exit=lambda: replay_left_records(settings, "at shutdown"))
     return 0
 
 
-def replay_before_serving(settings: Settings) -> None:
-    """What workers of an earlier run left uncommitted in this instance folder (journals of workers that were
-    killed, the spool) is replayed before the workers start, not at this run's first call. An unreachable
-    database does not stop the start: the records wait, and the workers retry."""
+def replay_left_records(settings: Settings, moment: str = "before serving") -> None:
+    """What workers left uncommitted in this instance folder (journals of workers that were killed, the spool)
+    is replayed into the database: before the workers start (an earlier run's, not at this run's first call),
+    and again once they have all exited (a worker killed at the graceful timeout leaves its journal; in a pod
+    the folder goes with it). An unreachable database does not stop the start: the records wait, and the
+    workers retry."""
     import logging
 
     from cds_service.audit.recorder import AuditTrail
 
+    log = logging.getLogger(__name__)
     trail = AuditTrail.from_settings(settings)
     try:
         if trail.adopt_orphans() or trail.spool.has_pending():
-            logging.getLogger(__name__).warning("audit: %d records of an earlier run replayed", trail.flush_spool())
+            log.warning("audit: %d records left by stopped workers replayed %s", trail.flush_spool(), moment)
     except Exception as exc:  # noqa: BLE001
-        logging.getLogger(__name__).error("audit records of an earlier run wait for the database (%s)",
-                                          type(exc).__name__)
+        log.error("audit: %d records left by stopped workers wait for the database in %s (%s); they are replayed "
+                  "when the service next starts on this instance folder", trail.spool.pending(),
+                  settings.instance_path, type(exc).__name__)
     finally:
         trail.close()
 

@@ -106,11 +106,15 @@ def worker_exited(_arbiter: Any, worker: Any) -> None:
 
 
 def serve(host: str, port: int, workers: int, threads: int, app_factory: Callable[[], Any] | None = None,
-          client_timeout: float = DEFAULT_CLIENT_TIMEOUT_SECONDS, metrics_folder: Path | None = None) -> None:
+          client_timeout: float = DEFAULT_CLIENT_TIMEOUT_SECONDS, metrics_folder: Path | None = None,
+          on_exit: Callable[[], None] | None = None) -> None:
     """Run gunicorn in the foreground; `app_factory` lets benchmarks serve another app the same way.
-    `metrics_folder`: the workers' metric files (see `metrics_folder`)."""
+    `metrics_folder`: the workers' metric files (see `metrics_folder`). `on_exit`: run in the master once
+    every worker has exited (the last audit records a killed worker left)."""
     GuardedThreadWorker.client_timeout_seconds = client_timeout  # workers are forked after this
-    hooks = {"child_exit": worker_exited} if metrics_folder is not None else {}
+    hooks: dict[str, Any] = {"child_exit": worker_exited} if metrics_folder is not None else {}
+    if on_exit is not None:
+        hooks["on_exit"] = lambda _arbiter: on_exit()
     _Gunicorn({
         "bind": f"{host}:{port}",
         "workers": workers,

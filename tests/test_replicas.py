@@ -186,3 +186,32 @@ def test_a_restarted_instance_replays_what_its_killed_workers_left_before_it_ser
     assert instance.journal_segments() == []
     left = [f"call-{n:04d}" for n in range(60)]  # record ids of tests/audit/test_journal.py's records
     assert set(audit_counts(cluster.database_url, left, "record_id").values()) == {1}  # before any call came
+
+
+WORKER_KILLED_AT_GRACEFUL_TIMEOUT = """
+import os, signal, sys
+from pathlib import Path
+sys.path.insert(0, {root!r})
+from cds_service.audit.journal import Journal
+from tests.audit.test_journal import record
+journal = Journal(Path({folder!r}))
+for number in range(200, 230):
+    journal.append(record(number))
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def test_records_a_worker_killed_at_shutdown_left_are_committed_before_the_instance_exits(
+        cluster: Cluster) -> None:
+    """A worker whose calls outlast gunicorn's graceful timeout is killed with records still in its journal. In a
+    pod the instance folder goes with the pod, so the master commits them once every worker has exited, not at
+    the next start on the same folder."""
+    instance = cluster.instances[2]  # no call since it started: no writer thread of its own sweeps the journal
+    script = WORKER_KILLED_AT_GRACEFUL_TIMEOUT.format(root=str(ROOT), folder=str(instance.folder / "audit-journal"))
+    assert subprocess.run([sys.executable, "-c", script], cwd=ROOT).returncode == -signal.SIGKILL
+    left = [f"call-{n:04d}" for n in range(200, 230)]
+    assert set(audit_counts(cluster.database_url, left, "record_id").values()) == {0}
+    assert instance.terminate() == 0
+    assert instance.journal_segments() == []
+    assert set(audit_counts(cluster.database_url, left, "record_id").values()) == {1}
+    assert "replayed at shutdown" in instance.log.read_text()
