@@ -1,10 +1,12 @@
 """FHIR dates, periods and UCUM durations turned into plain dates, day and hour counts.
 
 Periods given as dates count both their first and last day (1 Jan to 31 Mar is 90 days), as a clinician
-reads an order; periods whose two ends carry a time of day count the time between them (08:00 on 20 Nov
-to 08:00 on 23 Nov is 72 hours, not four calendar days). Months and years use UCUM's mean lengths
-(30.4375 and 365.25 days). A Range bound is read for the check at hand: the lower bound decides whether
-a minimum is met ("4-6 weeks" may be 4), the upper bound whether a maximum is exceeded.
+reads an order; an end given as a month or a year includes all of it (FHIR Period: the end "includes any
+matching date/time", so an order ending "2026-10" runs to 31 Oct); periods whose two ends carry a time
+of day count the time between them (08:00 on 20 Nov to 08:00 on 23 Nov is 72 hours, not four calendar
+days). Months and years use UCUM's mean lengths (30.4375 and 365.25 days). A Range bound is read for the
+check at hand: the lower bound decides whether a minimum is met ("4-6 weeks" may be 4), the upper bound
+whether a maximum is exceeded.
 
 Absurd values are unusable, read as absent and logged once each: a date outside PLAUSIBLE_YEARS, a
 negative or non-finite amount, a duration longer than MAX_PLAUSIBLE_DAYS (a century: longer than any
@@ -92,9 +94,23 @@ def to_datetime(value: Any) -> datetime | None:
     return None
 
 
+def to_end_date(value: Any) -> date | None:
+    """The last day a period's end includes: a partial date ('2026-10', '2026') is the end of its month or
+    year; any other value as `to_date`."""
+    if isinstance(value, str) and len(value) in (4, 7) and "T" not in value:
+        first = _date_of(value)
+        if first is None:
+            return None
+        following = date(first.year + 1, 1, 1) if len(value) == 4 or first.month == 12 \
+            else date(first.year, first.month + 1, 1)
+        return to_date(following - timedelta(days=1))
+    return to_date(value)
+
+
 def inclusive_days(start: Any, end: Any) -> int | None:
-    """Calendar days from `start` to `end`, both counted; None when either is unusable or end is first."""
-    first, last = to_date(start), to_date(end)
+    """Calendar days from `start` to `end`, both counted (a partial end includes all of its month or year);
+    None when either is unusable or end is first."""
+    first, last = to_date(start), to_end_date(end)
     if first is None or last is None or last < first:
         return None
     days = (last - first).days + 1
