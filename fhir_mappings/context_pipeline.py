@@ -1,8 +1,8 @@
 """medspaCy's ConText pipeline built from the rules file (`assertion/context-rules.json`): spaCy's blank English
 tokenizer, a rule-based sentence splitter, and ConText with its default English rules plus ours, the rules
 written as phrases where they are only words, each with how far its modifier reaches (clause marks, lists,
-adjacency: `_reaches`). It judges the mentions fhir_mappings/text_assertion.py finds; that module builds it,
-keeps its answers and rebuilds it when its vocabulary has grown.
+adjacency: fhir_mappings/context_reach.py). It judges the mentions fhir_mappings/text_assertion.py finds; that
+module builds it, keeps its answers and rebuilds it when its vocabulary has grown.
 """
 
 from __future__ import annotations
@@ -10,8 +10,9 @@ from __future__ import annotations
 import itertools
 import math
 import warnings
-from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, cast
+
+from fhir_mappings.context_reach import reaches
 
 if TYPE_CHECKING:
     from fhir_mappings.text_assertion import TextConcept
@@ -37,10 +38,7 @@ class ContextPipeline:
         self.context = cast(Any, self.nlp.add_pipe("medspacy_context", config={"rules": None, "span_attrs": None}))
         replaced = set(config["replacesDefaultRules"])
         rules = [r for r in ConTextRule.from_json(self.context.DEFAULT_RULES_FILEPATH) if r.literal not in replaced]
-        rules += [ConTextRule(**{k: v for k, v in rule.items() if k in _RULE_KEYS},
-                              on_modifies=_reaches(rule.get("metadata", {}), config["listWords"],
-                                                   config["clausePredicates"]["words"]))
-                  for rule in config["context_rules"]]
+        rules += [_rule(rule, config, ConTextRule) for rule in config["context_rules"]]
         for rule in rules:  # not a component setting: spaCy's config check turns its lists into iterators
             rule.terminated_by.update(config["terminatingTypes"].get(rule.category, ()))
         self.context.add([phrase for rule in rules for phrase in _as_phrases(rule, self.nlp, ConTextRule)])
@@ -56,8 +54,13 @@ class ContextPipeline:
         targets = [doc.char_span(s, min(e, len(text)), label=concept.label, alignment_mode="expand") for s, e in spans]
         doc.ents = filter_spans([t for t in targets if t is not None])
         self.context(doc)  # each modifier's scope ends at its sentence's end
+        # medspaCy never lets a modifier judge a mention inside its own words: a rule's `metadata.covers` does,
+        # for the concept sets it names ('pain resolved': the pain is no reason to stop)
+        covering = [m.modifier_span for m in doc._.context_graph.modifiers if m.category in excluded
+                    and concept.label in (m.rule.metadata or {}).get("covers", ())]
         return [(t.start_char, t.end_char) for t in doc.ents
-                if not any(m.category in excluded for m in t._.modifiers)]
+                if not any(m.category in excluded for m in t._.modifiers)
+                and not any(s < t.end and t.start < e for s, e in covering)]
 
     def affirmed(self, text: str, spans: list[tuple[int, int]], concept: TextConcept) -> bool:
         return bool(self.counted(text, spans, concept))
@@ -65,6 +68,20 @@ class ContextPipeline:
     def outgrown(self, limit: int) -> bool:
         """The string store has grown by more than `limit` strings since it was built."""
         return len(self.nlp.vocab.strings) - self.strings_at_start > limit
+
+
+def _rule(rule: dict[str, Any], config: dict[str, Any], rule_type: Any) -> Any:
+    """One rule of the rules file as medspaCy's ConTextRule, with how far it reaches (context_reach.py): a rule
+    that reaches back over lists (`metadata.listReach`) has that scope, its own `max_scope` kept for the rest."""
+    metadata = rule.get("metadata", {})
+    shared = [rule["pattern"] for rule in config["context_rules"]
+              if rule["category"] == metadata.get("sharedWith") and isinstance(rule.get("pattern"), list)]
+    phrases = {tuple(w for w in choice if w) for pattern in shared
+               for choice in itertools.product(*(_words(token) or [] for token in pattern))}
+    settings = {k: v for k, v in rule.items() if k in _RULE_KEYS}
+    settings["max_scope"] = metadata.get("listReach", rule.get("max_scope"))
+    return rule_type(**settings, on_modifies=reaches(metadata, config["listWords"], config["clausePredicates"]["words"],
+                                                     rule.get("max_scope"), {p for p in phrases if p}))
 
 
 def _as_phrases(rule: Any, nlp: Any, rule_type: Any) -> list[Any]:
@@ -105,47 +122,3 @@ def _words(token: dict[str, Any]) -> list[str] | None:
     if words is None or token.get("OP") not in (None, "?"):
         return None
     return [w.lower() for w in words] + ([""] if token.get("OP") == "?" else [])
-
-
-def _reaches(metadata: dict[str, Any], list_words: Iterable[str],
-             predicates: Iterable[str] = ()) -> Callable[[Any, Any, Any], bool] | None:
-    """`metadata.before`: a BIDIRECTIONAL modifier reaches this many tokens back (and to the sentence end).
-    `metadata.clauseMarks`: a modifier does not reach over a mark that ends a clause of its own and opens
-    another: written after its concept, when words stand between the mark and the modifier ('Nordic curls
-    continued, stretching stopped'); written before it, when the modifier has its object before the mark ('No
-    sprinting, Nordics continue'). A list word after the mark joins the two ('Nordics, RDLs and sprinting
-    stopped', 'avoid sprinting, jumping and Nordics'). `metadata.notObjects`: a modifier followed by a word
-    not in this list has an object of its own and reaches nothing before it ('stopped static stretching').
-    Words before the mark with no predicate of their own (`clausePredicates`) are a list's first items, so the
-    stop after its last reaches them ('Nordic curls, RDLs stopped'). `metadata.adjacent`: the modifier reaches
-    `metadata.adjacentFor`: of a concept set listed, the modifier reaches only a mention at most that many
-    words away, no comma or list word between ('eccentric calf raises', not 'Nordics, calf raises')."""
-    tokens, marks, joins = metadata.get("before"), frozenset(metadata.get("clauseMarks", ())), frozenset(list_words)
-    not_objects, adjacent_for = frozenset(metadata.get("notObjects", ())), metadata.get("adjacentFor", {})
-    own = frozenset(predicates)
-    if tokens is None and not marks and not adjacent_for:
-        return None
-
-    def is_clause(words: Any) -> bool:  # a status, a dose or a past participle: 'continued', '3x5'
-        return any(t.lower_ in own or t.like_num or any(c.isdigit() for c in t.text)
-                   or (len(t) > 4 and t.lower_.endswith("ed")) for t in words)
-
-    def within(target: Any, modifier: Any, _between: Any) -> bool:
-        doc = target.doc
-        adjacent = adjacent_for.get(target.label_)
-        if adjacent is not None:
-            gap = doc[modifier.end:target.start] if target.start >= modifier.end else doc[target.end:modifier.start]
-            return len(gap) <= adjacent and not any(t.lower_ in joins or t.text in {",", ";", "/"} for t in gap)
-        if target.start >= modifier.end:  # the concept after the modifier
-            last = max((t.i for t in doc[modifier.end:target.start] if t.text in marks), default=None)
-            return last is None or any(t.lower_ in joins for t in doc[last:target.start])
-        if tokens is not None and modifier.start - target.end > tokens:
-            return False
-        if not_objects and modifier.end < len(doc) and doc[modifier.end].is_alpha \
-                and doc[modifier.end].lower_ not in not_objects:
-            return False  # the modifier has an object of its own: 'stopped static stretching'
-        last = max((t.i for t in doc[target.end:modifier.start] if t.text in marks), default=modifier.start - 1)
-        return last == modifier.start - 1 or any(t.lower_ in joins for t in doc[last:modifier.start]) \
-            or not is_clause(doc[target.end:last])
-
-    return within

@@ -1,0 +1,94 @@
+"""How far a ConText modifier reaches (its rule's `on_modifies`), from the rule's metadata in the rules file
+(`assertion/context-rules.json`): clause marks, lists, adjacency. fhir_mappings/context_pipeline.py gives each
+rule its callback; medspaCy asks it for each mention within the rule's scope.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Iterable
+from typing import Any
+
+ITEM_WORDS = 4  # at most this many words in one item of a list a stop reaches back over ('single-leg glute bridges')
+
+
+def reaches(metadata: dict[str, Any], list_words: Iterable[str], predicates: Iterable[str] = (),
+            plain_scope: int | None = None,
+            shared: Collection[tuple[str, ...]] = ()) -> Callable[[Any, Any, Any], bool] | None:
+    """`metadata.before`: a BIDIRECTIONAL modifier reaches this many tokens back (and to the sentence end).
+    `metadata.clauseMarks`: a modifier does not reach over a mark that ends a clause of its own and opens
+    another: written after its concept, when words stand between the mark and the modifier ('Nordic curls
+    continued, stretching stopped'); written before it, when the modifier has its object before the mark ('No
+    sprinting, Nordics continue'). A list word after the mark joins the two ('Nordics, RDLs and sprinting
+    stopped', 'avoid sprinting, jumping and Nordics'). `metadata.notObjects`: a modifier followed by a word
+    not in this list has an object of its own and reaches nothing before it ('stopped static stretching').
+    Words before the mark with no predicate of their own (`clausePredicates`) are a list's first items, so the
+    stop after its last reaches them ('Nordic curls, RDLs stopped'). `metadata.listReach`: the rule's
+    `max_scope` (`plain_scope`) bounds its reach, except back over a list of short items with no predicate of
+    their own, which it reaches to its first item however many there are ('Nordic curls, bridges, RDLs
+    stopped'). `metadata.adjacentFor`: of a concept set listed, the modifier reaches only a mention at most that
+    many words away, no comma or list word between ('eccentric calf raises', not 'Nordics, calf raises'), and
+    not one whose exercise it shares with a muscle it is listed with (`metadata.sharedWith`, a category whose
+    rules' words name that muscle: 'eccentric calf and hamstring raises', 'hamstring and calf eccentrics')."""
+    tokens, marks, joins = metadata.get("before"), frozenset(metadata.get("clauseMarks", ())), frozenset(list_words)
+    not_objects, adjacent_for = frozenset(metadata.get("notObjects", ())), metadata.get("adjacentFor", {})
+    own, plain = frozenset(predicates), plain_scope if metadata.get("listReach") is not None else None
+    if tokens is None and not marks and not adjacent_for:
+        return None
+
+    def is_clause(words: Any) -> bool:  # a status, a dose or a past participle: 'continued', '3x5'
+        return any(t.lower_ in own or t.like_num or any(c.isdigit() for c in t.text)
+                   or (len(t) > 4 and t.lower_.endswith("ed")) for t in words)
+
+    def is_join(token: Any) -> bool:
+        return token.lower_ in joins or token.text in {",", "/"}
+
+    def is_list(words: Any) -> bool:  # short items, each ended by a mark or a list word, none a clause
+        size, separators = 0, 0
+        for token in words:
+            separators, size = (separators + 1, 0) if token.text in marks or is_join(token) else (separators, size + 1)
+            if size > ITEM_WORDS:
+                return False
+        return separators > 0 and not is_clause(words)
+
+    def names_shared(doc: Any, at: int, step: int) -> bool:  # one of `shared`'s phrases at token `at`
+        for phrase in shared:
+            start = at if step > 0 else at - len(phrase) + 1
+            if start >= 0 and tuple(t.lower_ for t in doc[start:start + len(phrase)]) == phrase:
+                return True
+        return False
+
+    def listed_with(doc: Any, at: int, step: int) -> bool:
+        """From token `at` on (step +1 or -1): a list word, then one of `shared`'s phrases, or another single
+        word and again ('calf, quad and hamstring raises')."""
+        while 0 <= at < len(doc) and is_join(doc[at]):
+            if names_shared(doc, at + step, step):
+                return True
+            at += 2 * step
+        return False
+
+    def within(target: Any, modifier: Any, _between: Any) -> bool:
+        doc = target.doc
+        adjacent = adjacent_for.get(target.label_)
+        if adjacent is not None:
+            after = target.start >= modifier.end
+            gap = doc[modifier.end:target.start] if after else doc[target.end:modifier.start]
+            if len(gap) > adjacent or any(is_join(t) or t.text == ";" for t in gap):
+                return False
+            return not listed_with(doc, modifier.start - 1, -1) if after else not listed_with(doc, modifier.end, 1)
+        if target.start >= modifier.end:  # the concept after the modifier
+            if plain is not None and target.start - modifier.end >= plain:
+                return False
+            last = max((t.i for t in doc[modifier.end:target.start] if t.text in marks), default=None)
+            return last is None or any(t.lower_ in joins for t in doc[last:target.start])
+        if tokens is not None and modifier.start - target.end > tokens:
+            return False
+        if plain is not None and modifier.start - target.end >= plain and not is_list(doc[target.end:modifier.start]):
+            return False
+        if not_objects and modifier.end < len(doc) and doc[modifier.end].is_alpha \
+                and doc[modifier.end].lower_ not in not_objects:
+            return False  # the modifier has an object of its own: 'stopped static stretching'
+        last = max((t.i for t in doc[target.end:modifier.start] if t.text in marks), default=modifier.start - 1)
+        return last == modifier.start - 1 or any(t.lower_ in joins for t in doc[last:modifier.start]) \
+            or not is_clause(doc[target.end:last])
+
+    return within
