@@ -26,6 +26,7 @@ from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 from fhir.resources.R4B.servicerequest import ServiceRequest
 from pydantic import BaseModel
 
+from fhir_mappings.bundles import each_once
 from fhir_mappings.indications import conditions_by_ref
 from fhir_mappings.parse import parse, unreadable_reason
 
@@ -114,9 +115,10 @@ class PatientRecord:
 
 def patient_record(patient_id: str, recorded: Sequence[Mapping[str, Any]], drafts: Sequence[Mapping[str, Any]],
                    under_review: Sequence[Mapping[str, Any]], judges_record: bool) -> PatientRecord:
-    """The stage's output for one call; `recorded` and the drafts are JSON already conformed to R4."""
+    """The stage's output for one call; `recorded` and the drafts are JSON already conformed to R4. A resource
+    on record twice (two prefetch keys, two versions) is read once, its newest version (bundles.each_once)."""
     subject_ref = f"Patient/{patient_id}"
-    on_record = reads(recorded, subject_ref)
+    on_record = reads(each_once(recorded), subject_ref)
     grouped: dict[str, list[Read[Any]]] = {}
     for read in on_record:
         grouped.setdefault(read.resource_type, []).append(read)

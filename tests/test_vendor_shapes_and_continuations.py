@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
+from fhir_mappings.bundles import each_once
 from fhir_mappings.timeutil import inclusive_days, to_end_date
 from tests import builders as b
 from tests.test_accepting_suggestions import accept
@@ -339,11 +340,12 @@ def test_the_same_session_twice_in_a_bundle_counts_once(client: FlaskClient) -> 
     assert "HAM-12" not in fired(client, body, VIEW)
 
 
-def test_a_session_from_prefetch_and_a_search_counts_once(client: FlaskClient) -> None:
-    """The same completed visits in two prefetch keys do not double a too-short delivered block."""
+def test_sessions_on_two_overlapping_search_pages_count_once(client: FlaskClient) -> None:
+    """The same completed visits twice in the procedures Bundle (pages that overlap) do not double a
+    too-short delivered block."""
     visits = b.sessions("2026-11-02", 4)
-    body = b.hook_request(drafts=[renewal("Continue PT", **weeks(4))], procedures=b.bundle(*visits),
-                          procedureSearch=b.bundle(*copy.deepcopy(visits)))
+    body = b.hook_request(drafts=[renewal("Continue PT", **weeks(4))],
+                          procedures=b.bundle(*visits, *copy.deepcopy(visits)))
     assert "HAM-01" in fired(client, body)
 
 
@@ -359,8 +361,48 @@ def test_a_duplicated_pain_score_is_not_a_rise(client: FlaskClient) -> None:
     pain = b.pain_score("2026-11-22", 5)
     body = b.hook_request("patient-view", serviceRequests=b.bundle(prior_order(status="active", start="2026-11-02",
                                                                                end="2027-02-01")),
-                          observations=b.bundle(pain, pain), painSearch=b.bundle(pain))
+                          observations=b.bundle(pain, pain), assessments=b.bundle(pain))
     assert "HAM-13" not in fired(client, body, VIEW)
+
+
+@pytest.mark.parametrize("newest_last", [True, False], ids=["newest last", "newest first"])
+@pytest.mark.parametrize("meta", [
+    ({"versionId": "1"}, {"versionId": "2"}),
+    ({"lastUpdated": "2026-11-22T10:00:00Z"}, {"lastUpdated": "2026-11-22T07:00:00-05:00"}),
+], ids=["versionId", "lastUpdated"])
+def test_a_corrected_pain_score_sent_twice_is_read_in_its_newest_version(
+        client: FlaskClient, meta: tuple[dict[str, str], dict[str, str]], newest_last: bool) -> None:
+    """9/10 keyed in error, amended to 3/10: whichever copy the Bundle lists first, there is no flare."""
+    first = b.pain_score("2026-11-22", 9, oid="pain-1", meta=meta[0])
+    amended = b.pain_score("2026-11-22", 3, oid="pain-1", status="amended", meta=meta[1])
+    copies = (first, amended) if newest_last else (amended, first)
+    body = b.hook_request("patient-view", serviceRequests=b.bundle(prior_order(status="active", start="2026-11-02",
+                                                                               end="2027-02-01")),
+                          observations=b.bundle(copies[0]), assessments=b.bundle(copies[1]))
+    assert "HAM-13" not in fired(client, body, VIEW)
+
+
+@pytest.mark.parametrize("newest_last", [True, False], ids=["newest last", "newest first"])
+def test_an_order_revoked_for_pain_in_its_newest_version_is_a_stop(client: FlaskClient, newest_last: bool) -> None:
+    active = prior_order(status="active", start="2026-10-01", end="2027-01-15", meta={"versionId": "3"})
+    revoked = prior_order(status="revoked", start="2026-10-01", end="2027-01-15", meta={"versionId": "4"},
+                          note=[{"text": "Discontinued due to hamstring pain"}])
+    copies = (active, revoked) if newest_last else (revoked, active)
+    body = b.hook_request("patient-view", serviceRequests=b.bundle(*copies),
+                          procedures=b.bundle(*b.sessions("2026-10-01", 6)))
+    assert "HAM-07" in fired(client, body, VIEW)
+
+
+def test_each_resource_is_read_once_in_its_newest_version() -> None:
+    a1 = {"resourceType": "Observation", "id": "a", "meta": {"versionId": "2"}, "n": 1}
+    a2 = {"resourceType": "Observation", "id": "a", "meta": {"versionId": "10"}, "n": 2}
+    a3 = {"resourceType": "Observation", "id": "a", "n": 3}  # no version: older than any versioned copy
+    same_id_other_type = {"resourceType": "Procedure", "id": "a"}
+    anonymous = {"resourceType": "Observation"}
+    untimed = {"resourceType": "Condition", "id": "c", "meta": {"lastUpdated": "not a date"}, "n": 1}
+    later = {"resourceType": "Condition", "id": "c", "meta": {"lastUpdated": "2026-11"}, "n": 2}
+    assert each_once([a1, same_id_other_type, a2, anonymous, anonymous, a3, untimed, later]) == [
+        a2, same_id_other_type, anonymous, anonymous, later]
 
 
 @pytest.mark.parametrize(("start", "end", "short"), [
