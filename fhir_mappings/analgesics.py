@@ -1,4 +1,5 @@
-"""MedicationRequest -> acetaminophen and NSAID courses with their length in days (HAM-05).
+"""MedicationRequest -> acetaminophen and NSAID courses (HAM-05): which drug, and whether it is an analgesic
+course at all; its length in days is fhir_mappings/analgesic_course.py.
 
 The drug (named by medicationCodeableConcept, or by medicationReference: fhir_mappings/medications.py): an
 RxNorm ingredient or product code from `analgesic_products.json` (a curated table naming its sources), else
@@ -7,12 +8,7 @@ negated or conditional phrase is not an order of it: fhir_mappings/text_assertio
 and forms that stay where they are applied (topical gel, patch, eye drops: fhir_mappings/dose_forms.py,
 which reads the route and dose form, so an oral softgel capsule is oral) are not analgesic courses, nor is
 an order whose reason is another problem (knee osteoarthritis: fhir_mappings/indications.py; an order
-without a reason stays a candidate). The length, first match wins: Timing boundsDuration;
-boundsPeriod; dispense expectedSupplyDuration; repeat.count at its frequency; dispense quantity over the
-daily dose, the dose, frequency or quantity read from the sig's words when not coded ('1 tab TDS, #42':
-fhir_mappings/sig_text.py). Refills (numberOfRepeatsAllowed) multiply the supply-based lengths.
-dispenseRequest.validityPeriod is when the prescription may be filled, not how long the drug is taken,
-and is never used.
+without a reason stays a candidate).
 """
 
 from __future__ import annotations
@@ -26,23 +22,12 @@ from typing import Any
 from fhir.resources.R4B.medicationrequest import MedicationRequest
 
 from cards.facts import AnalgesicOrder
+from fhir_mappings.analgesic_course import course_days
 from fhir_mappings.dose_forms import route_of
-from fhir_mappings.dosing_frequency import per_day_of_code
 from fhir_mappings.indications import is_for_another_problem
-from fhir_mappings.medications import medication_concept, medication_text
+from fhir_mappings.medications import medication_concept
 from fhir_mappings.record import Read
-from fhir_mappings.sig_text import counted_form, dose_in, per_day_in, quantity_in
-from fhir_mappings.stated_durations import longest_stated_days
 from fhir_mappings.text_assertion import TextConcept, is_affirmed, word_start_regex
-from fhir_mappings.timeutil import (
-    amount,
-    duration_days,
-    period_days,
-    plausible_days,
-    range_days,
-    to_date,
-    unit_days,
-)
 
 PRODUCTS_FILE = Path(__file__).with_name("analgesic_products.json")
 
@@ -100,131 +85,3 @@ def analgesic_order(read: Read[MedicationRequest], conditions: Mapping[str, dict
     days, form = course_days(request)
     return AnalgesicOrder(ref=f"MedicationRequest/{request.id}", is_draft=read.is_draft, drug=ingredient,
                           duration_days=days, duration_form=form)
-
-
-def course_days(request: Any) -> tuple[float | None, str | None]:
-    lined = _dosage_line_days(request)
-    if lined is not None:
-        return lined
-    dispense = request.dispenseRequest
-    refills = amount(dispense.numberOfRepeatsAllowed, "refills") if dispense is not None else None
-    fills = 1 + (refills or 0)
-    supply = duration_days(dispense.expectedSupplyDuration) if dispense is not None else None
-    if supply:
-        return plausible_days(supply * fills, "course"), "expectedSupplyDuration"
-    per_day = administrations_per_day(request)
-    for dosage in request.dosageInstruction or []:
-        repeat = dosage.timing.repeat if dosage.timing else None
-        count = amount(repeat.count, "dose count") if repeat is not None else None
-        if count and per_day:
-            return plausible_days(count / per_day, "course"), "count"
-    dose = dose_per_administration(request)
-    quantity = dispense.quantity if dispense is not None else None
-    dispensed = amount(quantity.value, "dispensed quantity") if quantity is not None else None
-    if dispensed and per_day and dose and _same_unit(quantity, request):
-        return plausible_days(dispensed * fills / (dose * per_day), "course"), "quantity"
-    written = quantity_in(order_texts(request)) if quantity is None else None  # '#42' in the sig only
-    if written and per_day and dose and written[1] in (None, _dose_form(request)):
-        return plausible_days(written[0] * fills / (dose * per_day), "course"), "sig quantity"
-    stated = longest_stated_days(order_texts(request))  # a sig that says it only in words: "q6h prn x10d"
-    return (plausible_days(stated, "course"), "text") if stated else (None, None)
-
-
-def order_texts(request: Any) -> list[Any]:
-    """The free text of a MedicationRequest where a sig states its course: the medication text (order entry
-    often writes the whole sig there), dosage text and instructions, notes."""
-    texts: list[Any] = [medication_text(request)]
-    for dosage in request.dosageInstruction or []:
-        texts += [dosage.text, dosage.patientInstruction]
-    return texts + [note.text for note in request.note or []]
-
-
-def _dosage_line_days(request: Any) -> tuple[float | None, str] | None:
-    """The course the dosage lines' own bounds give: lines of one `sequence` run together (the longest
-    counts), sequences one after another (1 then 2: their lengths add up), a line without a sequence
-    alongside all of them; dated lines (boundsPeriod) span from the earliest start to the latest end.
-    A range counts its upper bound (the check is a maximum). The form names the one line that set the
-    length, or `dosageInstruction` when several did (no single element to shorten)."""
-    by_sequence: dict[int | None, float] = {}
-    forms: list[str] = []
-    periods: list[Any] = []
-    for dosage in request.dosageInstruction or []:
-        repeat = dosage.timing.repeat if dosage.timing else None
-        days, form = _line_days(repeat)
-        if days is None or form is None:
-            continue
-        forms.append(form)
-        if form == "boundsPeriod" and repeat is not None:
-            periods.append(repeat.boundsPeriod)
-        by_sequence[dosage.sequence] = max(days, by_sequence.get(dosage.sequence, 0.0))
-    if not forms:
-        return None
-    together = by_sequence.pop(None, 0.0)
-    total = max(sum(by_sequence.values()), together)
-    if len(periods) > 1:
-        starts = [(day, p.start) for p in periods if (day := to_date(p.start)) is not None]
-        ends = [(day, p.end) for p in periods if (day := to_date(p.end)) is not None]
-        span = period_days(min(starts, key=_first)[1], max(ends, key=_first)[1]) if starts and ends else None
-        total = max(total, span or 0.0)
-    return plausible_days(total, "course"), forms[0] if len(forms) == 1 else "dosageInstruction"
-
-
-def _first(pair: tuple[Any, Any]) -> Any:
-    return pair[0]
-
-
-def _line_days(repeat: Any) -> tuple[float | None, str | None]:
-    if repeat is None:
-        return None, None
-    if repeat.boundsDuration is not None and duration_days(repeat.boundsDuration):
-        return duration_days(repeat.boundsDuration), "boundsDuration"
-    if repeat.boundsPeriod is not None:
-        days = period_days(repeat.boundsPeriod.start, repeat.boundsPeriod.end)
-        if days:
-            return days, "boundsPeriod"
-    ranged = range_days(repeat.boundsRange, "high")
-    if ranged:
-        return ranged, "boundsRange"
-    return None, None
-
-
-def _same_unit(quantity: Any, request: Any) -> bool:
-    """Dispensed and per-dose amounts in the same unit (tablets and tablets, not tablets and mg)."""
-    dose = next((dr.doseQuantity for d in request.dosageInstruction or [] for dr in d.doseAndRate or []
-                 if dr.doseQuantity is not None), None)
-    if dose is None:  # a dose the sig states in words ('1 tab'): its form and the quantity's
-        form = counted_form(quantity.code) or counted_form(quantity.unit)
-        return form is not None and form == _dose_form(request)
-    units = [(q.code or q.unit or "").strip().lower() for q in (quantity, dose) if q is not None]
-    return len(units) == 2 and units[0] == units[1]
-
-
-def _dose_form(request: Any) -> str | None:
-    written = dose_in(order_texts(request))
-    return written[1] if written else None
-
-
-def administrations_per_day(request: Any) -> float | None:
-    for dosage in request.dosageInstruction or []:
-        repeat = dosage.timing.repeat if dosage.timing else None
-        if repeat is None:
-            coded = per_day_of_code(dosage.timing.code) if dosage.timing else None  # 'TID', 'Q8H'
-            if coded:
-                return coded
-            continue
-        frequency = amount(repeat.frequencyMax or repeat.frequency, "frequency")
-        period, per_unit = amount(repeat.period, "period"), unit_days(repeat.periodUnit)
-        if frequency and period and per_unit:
-            return frequency / (period * per_unit)
-    return per_day_in(order_texts(request))  # only in the sig's words: '1 tab TDS'
-
-
-def dose_per_administration(request: Any) -> float | None:
-    for dosage in request.dosageInstruction or []:
-        for dose_rate in dosage.doseAndRate or []:
-            quantity = dose_rate.doseQuantity
-            value = amount(quantity.value, "dose") if quantity is not None else None
-            if value:
-                return value
-    written = dose_in(order_texts(request))  # only in the sig's words: '1 tab'
-    return written[0] if written else None

@@ -1,6 +1,7 @@
-"""Editors that shorten a draft order (order_edits.EDITORS): an analgesic course to its days, and complete
-rest to its hours. Each sets the length in the element that states it, brings the rest of the order in
-line (a dispensed quantity or supply, refills, durations its text states), and reports what it could not
+"""Editors that shorten a draft order (order_edits.EDITORS): an analgesic course to its days (a course read
+from the sig's written quantity gets a coded one: sig_quantity_edits.py), and complete rest to its hours.
+Each sets the length in the element that states it, brings the rest of the order in line (a dispensed
+quantity or supply, refills, durations and quantities its text states), and reports what it could not
 for a change by hand (editing.report_by_hand)."""
 
 from __future__ import annotations
@@ -8,22 +9,24 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from fhir_mappings.analgesics import administrations_per_day, course_days, dose_per_administration
+from fhir_mappings.analgesic_course import administrations_per_day, course_days, dose_per_administration
 from fhir_mappings.editing import days_duration, hours_duration, report_by_hand, set_period_end
+from fhir_mappings.sig_quantity_edits import cap_written_quantity, set_sig_quantity
 from fhir_mappings.stated_durations import shorten_stated
 from fhir_mappings.timeutil import duration_days, whole_days
 
 
 def set_course_days(resource: dict[str, Any], request: Any, days: int) -> bool:
     """Shorten an analgesic course to `days` in the element that set its length, and the rest of the order
-    with it: a dispensed quantity or supply beyond the new course, refills, and durations its text states."""
+    with it: a dispensed quantity or supply beyond the new course, refills, and the durations and quantities
+    its text states (False when a written quantity cannot be brought in line: sig_quantity_edits.py)."""
     if not _set_course_length(resource, request, days):
         return False
     dispense = resource.get("dispenseRequest")
     if isinstance(dispense, dict):
         _shorten_dispense(dispense, request, days)
     report_by_hand(shorten_stated(resource, days, f"{days} days"))
-    return True
+    return cap_written_quantity(resource, request, days)
 
 
 def _shorten_dispense(dispense: dict[str, Any], request: Any, days: int) -> None:
@@ -66,6 +69,8 @@ def _set_course_length(resource: dict[str, Any], request: Any, days: int) -> boo
         repeat["count"] = math.ceil(days * per_day - 1e-9)
     elif form == "quantity" and per_day and dose:
         dispense["quantity"]["value"] = math.ceil(days * per_day * dose - 1e-9)
+    elif form == "sig quantity":  # '1 tab TDS, #42' in words only: a coded quantity, the words rewritten
+        return set_sig_quantity(resource, request, days)
     else:
         return False
     return True

@@ -59,3 +59,19 @@ def medication_text(request: Any) -> str | None:
     named = next((c for c in request.contained or [] if f"#{c.id}" == reference.reference), None)
     code = getattr(named, "code", None)
     return code.text if code is not None else reference.display  # type: ignore[no-any-return]
+
+
+def medication_text_holder(raw: dict[str, Any]) -> tuple[str, dict[str, Any], str] | None:
+    """Where the drug's text that `medication_text` reads sits in the order's JSON, for an edit to rewrite
+    (name, holder, key): the CodeableConcept's text, the contained Medication's code text, or the display."""
+    concept = raw.get("medicationCodeableConcept")
+    if isinstance(concept, dict):
+        return ("medicationCodeableConcept.text", concept, "text") if isinstance(concept.get("text"), str) else None
+    medication = contained_medication(raw)
+    if medication is not None and isinstance(medication.get("code"), dict):
+        code = medication["code"]
+        return ("contained Medication code.text", code, "text") if isinstance(code.get("text"), str) else None
+    reference = raw.get("medicationReference")
+    if isinstance(reference, dict) and isinstance(reference.get("display"), str):
+        return "medicationReference.display", reference, "display"
+    return None

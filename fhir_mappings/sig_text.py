@@ -1,7 +1,9 @@
 """What a medication order's sig says only in words: the dose in tablets or capsules ('1 tab'), how many times
 a day ('TDS', 'tid prn', 'twice daily': the abbreviations of `dosing_frequencies.json`, whole words), and the
 quantity dispensed ('#42', 'x 30 tabs', 'disp 30'). Read for an analgesic's course from the quantity dispensed
-when its Timing and dose are not coded (HAM-05: 'ibuprofen 400 mg, 1 tab TDS, #42' is 14 days).
+when its Timing and dose are not coded (HAM-05: 'ibuprofen 400 mg, 1 tab TDS, #42' is 14 days); where each
+quantity is written, and whether it is also in words ('#40 (forty)'), for a fix to rewrite it
+(fhir_mappings/sig_quantity_edits.py).
 
 Only counted forms are a dose: '400 mg' is the strength of each tablet, not how many are taken. A sig that
 names several frequencies ('BD, may increase to TDS') is read at the most frequent: the check is a maximum.
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -21,6 +24,7 @@ COUNTED_FORMS = {
     "tabs": "tablet",
     "tablet": "tablet",
     "tablets": "tablet",
+    "tbl": "tablet",
     "caps": "capsule",
     "cap": "capsule",
     "capsule": "capsule",
@@ -30,12 +34,25 @@ _FORM = "|".join(sorted(COUNTED_FORMS, key=len, reverse=True))
 _AMOUNT = r"\d+(?:\.\d+)?|one|two|three|half"
 AMOUNT_WORDS = {"one": 1.0, "two": 2.0, "three": 3.0, "half": 0.5}
 # The quantity dispensed: '#42', 'disp: 30', 'qty 30 tabs', 'x 30 tabs' (after 'x' only with its form:
-# 'x 10 days' is a length).
+# 'x 10 days' is a length; not after 'supply': 'days supply: 30' is a length too).
 QUANTITY = re.compile(
-    rf"(?:#\s*|\b(?:disp|dispense|qty|quantity|supply)\s*[:#]?\s*)(?P<n>\d+)(?:\s*(?P<form>{_FORM}))?\b"
+    rf"(?:#\s*|\b(?:disp|dispense|qty|quantity)\s*[:#]?\s*)(?P<n>\d+)(?:\s*(?P<form>{_FORM}))?\b"
     rf"|\bx\s*(?P<nx>\d+)\s*(?P<formx>{_FORM})\b",
     re.IGNORECASE,
 )
+# A number spelled out ('forty', 'twenty-eight'): a dispensed quantity in words cannot be rewritten with its digits.
+_UNIT_WORDS = ("one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen"
+               "|sixteen|seventeen|eighteen|nineteen")
+_NUMBER_WORD = (rf"(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[\s-]*(?:{_UNIT_WORDS}))?"
+                rf"|(?:{_UNIT_WORDS})|(?:a\s+|one\s+)?hundred)")
+# A quantity to dispense in words: after a dispensing mark ('disp forty tabs', 'x thirty tabs') or spelled
+# out in brackets after its digits ('#40 (forty)', 'disp 30 tabs (thirty)').
+QUANTITY_IN_WORDS = re.compile(
+    rf"(?:#\s*|\b(?:disp|dispense|qty|quantity)\s*[:#]?\s*)(?:{_NUMBER_WORD})\b"
+    rf"|\bx\s*(?:{_NUMBER_WORD})\s*(?:{_FORM})\b",
+    re.IGNORECASE,
+)
+SPELLED_AFTER = re.compile(rf"\s*(?:{_FORM})?\s*[(\[]\s*(?:{_NUMBER_WORD})\s*[)\]]", re.IGNORECASE)
 DOSE = re.compile(rf"(?<![\w.#])(?P<n>{_AMOUNT})\s*(?P<form>{_FORM})\b", re.IGNORECASE)
 
 
@@ -46,8 +63,8 @@ def _frequency_words() -> re.Pattern[str]:
 
 
 def counted_form(unit: Any) -> str | None:
-    """'tablet' for 'TAB', 'tabs', 'tablet'; 'capsule' likewise; None for any other unit."""
-    return COUNTED_FORMS.get(unit.strip().lower()) if isinstance(unit, str) else None
+    """'tablet' for 'TAB', 'tabs', 'tablet', UCUM's '{tbl}'; 'capsule' likewise; None for any other unit."""
+    return COUNTED_FORMS.get(unit.strip().strip("{}").lower()) if isinstance(unit, str) else None
 
 
 def per_day_in(texts: Iterable[Any]) -> float | None:
@@ -64,11 +81,11 @@ def per_day_in(texts: Iterable[Any]) -> float | None:
 
 def dose_in(texts: Iterable[Any]) -> tuple[float, str] | None:
     """The tablets or capsules a dose is ('1 tab', 'two caps'), from the first text stating one; a count
-    after a dispensing mark ('x 30 tabs', '#42') is the quantity, not the dose."""
+    after a dispensing mark ('x 30 tabs', '#42', 'Dispense 40 tablets') is the quantity, not the dose."""
     for text in texts:
         if not isinstance(text, str):
             continue
-        quantities = {m.start("nx") for m in QUANTITY.finditer(text) if m.group("nx")}
+        quantities = {m.start("n") if m.group("n") else m.start("nx") for m in QUANTITY.finditer(text)}
         for match in DOSE.finditer(text):
             if match.start() not in quantities:
                 number = match.group("n").lower()
@@ -84,3 +101,32 @@ def quantity_in(texts: Iterable[Any]) -> tuple[float, str | None] | None:
             form = match.group("form") or match.group("formx")
             return float(match.group("n") or match.group("nx")), COUNTED_FORMS[form.lower()] if form else None
     return None
+
+
+@dataclass(frozen=True)
+class WrittenQuantity:
+    """A quantity to dispense written in a text: its digits' value and place, the form it names, and whether
+    the text also spells it out in words ('#40 (forty)')."""
+
+    value: int
+    start: int
+    end: int
+    form: str | None
+    spelled: bool
+
+
+def written_quantities(text: str) -> list[WrittenQuantity]:
+    """Every quantity to dispense `text` writes in digits ('#42', 'disp: 28', 'x 30 tabs', 'Dispense 40 tablets')."""
+    found = []
+    for match in QUANTITY.finditer(text):
+        group = "n" if match.group("n") else "nx"
+        form = match.group("form") or match.group("formx")
+        found.append(WrittenQuantity(int(match.group(group)), match.start(group), match.end(group),
+                                     COUNTED_FORMS[form.lower()] if form else None,
+                                     SPELLED_AFTER.match(text, match.end()) is not None))
+    return found
+
+
+def quantity_in_words(text: str) -> bool:
+    """`text` writes a quantity to dispense in words ('disp forty tabs', 'x thirty tabs', '#40 (forty)')."""
+    return QUANTITY_IN_WORDS.search(text) is not None or any(q.spelled for q in written_quantities(text))
