@@ -6,6 +6,11 @@ Only a stated duration longer than the new length is rewritten, to the new lengt
 order's own timing (days, or hours under 2 days); shorter ones and everything else are left as written.
 A text that names a longer duration in a form this module does not read (a range, "until review") is not
 touched: the caller reports it to the clinician as a field to change by hand.
+
+A range ("x 10-14 wks", "for 10 to 14 weeks", "8-16 visits") is read at the bound its check needs, as a
+structured Timing.boundsRange is: its upper bound against a maximum (an analgesic course, rest: "x 5-7 days"
+is 7 days), its lower bound against a minimum (`low`: a program's length and sessions, "10-14 wks" is 10
+weeks). Ranges of other things ("RPE 6-8", "3x10-12 reps") state no length.
 """
 
 from __future__ import annotations
@@ -32,7 +37,10 @@ _NUMBER = (r"\d+(?:\.\d+)?|" + "|".join(sorted(set(NUMBER_WORDS) - {"a", "an"}, 
            + r"|a(?=\s+(?:day|week|fortnight|month)\b)|an(?=\s+hour\b)")
 # (not followed by "/": "5/7/2026" is a date)
 DURATION = re.compile(rf"(?:(?<=[x×])|(?<![\w.]))(?P<n>{_NUMBER})\s*-?\s*(?P<unit>{_UNIT})\b(?!/)", re.IGNORECASE)
-# A duration in a form not read here: a range ("10-14 days") or a number word beyond the list.
+# The lower bound of a range a duration ends ("10-" or "10 to " before "14 wks"); a spaced dash is no range
+# ("phase 2 - 6 weeks").
+RANGE_LOW = re.compile(rf"(?:(?<=[x×])|(?<![\w./]))(?P<n>{_NUMBER})(?:[-–]|\s+to\s+)$", re.IGNORECASE)
+# A duration in a form not rewritten here: a range ("10-14 days").
 UNREAD_RANGE = re.compile(rf"\d+\s*(?:-|to)\s*\d+\s*(?:{_UNIT})\b(?!/)", re.IGNORECASE)
 
 
@@ -49,10 +57,11 @@ def is_interval(match: re.Match[str]) -> bool:
                 or (match.group("n").lower() in ("a", "an") and ONE_AFTER_TIMES.search(before)))
 
 
-def longest_stated_days(texts: Iterable[Any]) -> float | None:
+def longest_stated_days(texts: Iterable[Any], low: bool = False) -> float | None:
     """The longest duration the texts state ("x10d", "for 2 weeks", "Bed rest x 10 days"), dosing intervals
-    and earlier courses aside: how long an order runs when it says so only in words. None when none states one."""
-    found = [stated_days(m) for text in texts if isinstance(text, str) for m in DURATION.finditer(text)
+    and earlier courses aside: how long an order runs when it says so only in words. None when none states one.
+    A range counts its upper bound, or its lower bound when `low` (see the module docstring)."""
+    found = [stated_days(m, low) for text in texts if isinstance(text, str) for m in DURATION.finditer(text)
              if not is_interval(m) and not is_earlier(m)]
     return max(found, default=None)
 
@@ -95,10 +104,26 @@ def stated_sessions_per_week(text: str | None) -> int | None:
     return int(number) if number else PER_WEEK_WORDS[(match.group("word") or match.group("abbr")).lower().split()[0]]
 
 
-def stated_days(match: re.Match[str]) -> float:
-    number = match.group("n").lower()
-    value = NUMBER_WORDS[number] if number in NUMBER_WORDS else float(number)
+def stated_days(match: re.Match[str], low: bool = False) -> float:
+    """The duration in days; at the lower bound of the range it ends when `low` ('10-14 wks': 70)."""
+    bound = RANGE_LOW.search(match.string, 0, match.start()) if low else None
+    value = min(_number(bound.group("n")), _number(match.group("n"))) if bound else _number(match.group("n"))
     return value * UNIT_DAYS[match.group("unit").lower()]
+
+
+def _number(text: str) -> float:
+    return NUMBER_WORDS[text.lower()] if text.lower() in NUMBER_WORDS else float(text)
+
+
+# A count of sessions ("12 sessions", "8-16 visits": the lower bound, the check is a minimum), not a weekly rate.
+SESSIONS = re.compile(r"(?<![\w./])(?P<n>\d+)(?:\s*(?:-|–|to)\s*\d+)?\s*(?:sessions?|visits?|treatments?|appts?)\b"
+                      r"(?!\s*(?:/|per\b|a\b|an\b|each\b|every\b|weekly\b|wk\b|week\b))", re.IGNORECASE)
+
+
+def stated_sessions(text: str | None) -> int | None:
+    """The sessions a text states as a count ('PT x 12 sessions', '8-16 visits over 10-14 weeks': 8), or None."""
+    match = SESSIONS.search(text or "")
+    return int(match.group("n")) if match else None
 
 
 def shortened(text: str, limit_days: float, phrase: str) -> tuple[str, bool]:
@@ -120,23 +145,25 @@ def shortened(text: str, limit_days: float, phrase: str) -> tuple[str, bool]:
     return "".join(out), unread
 
 
-def _range_days(text: str) -> float:
+def _range_days(text: str, low: bool = False) -> float:
     found = list(DURATION.finditer(text))
     stated = text[:found[-1].start("unit")] if found else text  # the unit's own digits ("/52") are no number
     numbers = [float(n) for n in re.findall(r"\d+(?:\.\d+)?", stated)]
-    return max(numbers) * UNIT_DAYS[found[-1].group("unit").lower()] if found and numbers else 0.0
+    bound = min if low else max
+    return bound(numbers) * UNIT_DAYS[found[-1].group("unit").lower()] if found and numbers else 0.0
 
 
 def lengthened(text: str, at_least_days: float, phrase: str) -> str:
-    """`text` with its longest stated duration or range, when shorter than `at_least_days`, replaced by
-    `phrase` (a program extended: 'PT 2x/wk x 6 wks' becomes 'PT 2x/wk x 12 weeks'). Shorter ones say
-    something else ('2/7', 'hold 10 s') and dosing intervals are left as written."""
-    longest = longest_stated_days([text])
+    """`text` with its longest stated duration or range (at its lower bound, as the minimum reads it), when
+    shorter than `at_least_days`, replaced by `phrase` (a program extended: 'PT 2x/wk x 6 wks' or 'x 8-14 wks'
+    becomes 'PT 2x/wk x 12 weeks'). Shorter ones say something else ('2/7', 'hold 10 s') and dosing intervals
+    are left as written."""
+    longest = longest_stated_days([text], low=True)
     if longest is None or longest >= at_least_days - 1e-9:
         return text
 
     def longer(match: re.Match[str]) -> str:
-        return phrase if abs(_range_days(match.group(0)) - longest) < 1e-9 else match.group(0)
+        return phrase if abs(_range_days(match.group(0), low=True) - longest) < 1e-9 else match.group(0)
 
     def duration(match: re.Match[str]) -> str:
         same = abs(stated_days(match) - longest) < 1e-9

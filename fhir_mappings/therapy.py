@@ -2,11 +2,12 @@
 
 Program length, first match wins: occurrencePeriod; Timing bounds (period, duration, range: its lower
 bound, since the check is a minimum); repeat.count at its frequency; without a Timing, the length the
-order's name (its code's text, else a display) states ('PT 2x/wk x 6 wks'). A period with times of day runs
-the time between them (timeutil). Sessions, first match wins: quantity in sessions or visits;
-repeat.count; frequency times the bounded duration; without a Timing, the sessions a week and the length
-the order's name states ('PT BIW x 8 weeks'). The form each came from is kept, so a fix edits
-the order the same way. Absurd values (far-future dates, negative or century-long durations) are
+order's name (its code's text, else a display) states ('PT 2x/wk x 6 wks'; a range at its lower bound, as a
+boundsRange: 'x 10-14 wks' is 10 weeks). A period with times of day runs the time between them (timeutil).
+Sessions, first match wins: quantity in sessions or visits; repeat.count; frequency times the bounded
+duration; without a Timing, the sessions the order's name states ('8-16 visits': the lower bound), else its
+sessions a week over the length it states ('PT BIW x 8 weeks'). The form each came from is kept, so a fix
+edits the order the same way. Absurd values (far-future dates, negative or century-long durations) are
 unusable: timeutil reads them as absent.
 """
 
@@ -23,7 +24,7 @@ from cards.facts import TherapyPlan, TherapySessions
 from fhir_mappings.indications import is_therapy_for_another_problem
 from fhir_mappings.order_text import is_physical_therapy, names
 from fhir_mappings.record import Read
-from fhir_mappings.stated_durations import longest_stated_days, stated_sessions_per_week
+from fhir_mappings.stated_durations import longest_stated_days, stated_sessions, stated_sessions_per_week
 from fhir_mappings.therapy_stops import first_note, says_stop, stopped_for_pain
 from fhir_mappings.timeutil import (
     amount,
@@ -100,7 +101,7 @@ def planned_days(request: ServiceRequest) -> tuple[int | None, str | None]:
 def _stated_days(request: ServiceRequest) -> tuple[int | None, str | None]:
     """The length the order's own name states, when it has no Timing ('PT 2x/wk x 6 wks'). Only the name:
     details and notes state the lengths of phases, holds and reviews ('Phase 1 (2 wks)', 'reassess at 6 weeks')."""
-    days = whole_days(plausible_days(longest_stated_days([order_name(request)]), "program"))
+    days = whole_days(plausible_days(longest_stated_days([order_name(request)], low=True), "program"))
     return (days, "text") if days else (None, None)
 
 
@@ -133,8 +134,11 @@ def planned_sessions(request: ServiceRequest) -> tuple[int | None, str | None]:
 
 
 def _stated_sessions(request: ServiceRequest) -> tuple[int | None, str | None]:
-    """The sessions the order's name states with its length, when it has no Timing ('PT 2x/wk x 6 wks',
-    'PT BIW x 8 weeks'): sessions a week over the stated weeks."""
+    """The sessions the order's name states, when it has no Timing: a count ('8-16 visits over 10-14 weeks': 8),
+    else sessions a week over the stated weeks ('PT 2x/wk x 6 wks', 'PT BIW x 8 weeks')."""
+    count = stated_sessions(order_name(request))
+    if count:
+        return count, "text"
     per_week = stated_sessions_per_week(order_name(request))
     days, _ = _stated_days(request)
     return (int(math.floor(per_week * days / 7 + 1e-9)), "text") if per_week and days else (None, None)

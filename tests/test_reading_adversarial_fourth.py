@@ -5,14 +5,22 @@ bridges, RDLs stopped', 'Eccentric calf and hamstring raises' ...).
 - a stop written after a list of three or more short items reaches its first item, with commas only or a
   final 'and'/'&' (HAM-03, HAM-04); words before a comma with a status or dose of their own stay a clause;
 - eccentric work for a muscle listed with the hamstring under one exercise ('eccentric calf and hamstring
-  raises') is eccentric hamstring strengthening (HAM-03); 'eccentric calf raises and hamstring stretches' is not.
+  raises') is eccentric hamstring strengthening (HAM-03); 'eccentric calf raises and hamstring stretches' is not;
+- a program's length and sessions stated as a range in its name ('PT 2x/wk x 10-14 wks', '8-16 visits') are read
+  at the lower bound, as a boundsRange (HAM-01, HAM-02: minimums), and its fix rewrites the range; an analgesic's
+  course ('x 5-7 days') at the upper bound (HAM-05: a maximum); ranges of other things state no length.
 """
 
 from __future__ import annotations
 
-import pytest
+from typing import Any
 
+import pytest
+from fhir.resources.R4B.servicerequest import ServiceRequest
+
+from fhir_mappings.stated_durations import lengthened, longest_stated_days
 from fhir_mappings.terminology import concept_set
+from fhir_mappings.therapy import planned_days, planned_sessions
 
 ECC = "eccentric-strengthening"
 HIP = "hip-trunk-strengthening"
@@ -74,3 +82,63 @@ def test_a_stop_after_a_list_of_three_or_more_stops_every_item(
 )
 def test_eccentric_work_for_muscles_listed_with_the_hamstring_names_it(text: str, named: bool) -> None:
     assert concept_set(ECC).has_text(text) is named
+
+
+def _named(name: str) -> ServiceRequest:
+    return ServiceRequest.model_validate({"resourceType": "ServiceRequest", "status": "draft", "intent": "order",
+                                          "subject": {"reference": "Patient/pat-1"}, "code": {"text": name}})
+
+
+@pytest.mark.parametrize(
+    ("name", "days", "sessions"),
+    [
+        ("PT 2x/wk x 10-14 wks", 70, 20),
+        ("PT BIW for 10 to 14 weeks", 70, 20),
+        ("Physio 8-16 visits over 10-14 weeks", 70, 8),
+        ("PT 1x/wk x 6–8 weeks", 42, 6),
+        ("Hamstring rehab two to three weeks, twice weekly", 14, 4),
+        ("PT 2-3x/wk x 8-12 wks", 56, 16),
+        ("PT x 12-16 weeks, 12-20 sessions", 84, 12),
+        # no range: as before
+        ("PT 2x/wk x 12 wks", 84, 24),
+        ("Rehab phase 2 - 6 weeks", 42, None),  # a spaced dash numbers a phase
+        ("PT 2x/wk x 12 wks, RPE 6-8, 3x10-12 reps", 84, 24),  # ranges of effort and reps are no length
+    ],
+)
+def test_a_program_range_in_the_order_name_is_read_at_its_lower_bound(
+    name: str, days: int, sessions: int | None
+) -> None:
+    request = _named(name)
+    assert planned_days(request) == (days, "text")
+    assert planned_sessions(request)[0] == sessions
+
+
+@pytest.mark.parametrize(
+    ("name", "extended"),
+    [
+        ("PT 2x/wk x 10-14 wks", "PT 2x/wk x 12 weeks"),
+        ("PT BIW for 10 to 14 weeks", "PT BIW for 12 weeks"),
+        ("Physio 8-16 visits over 10-14 weeks", "Physio 8-16 visits over 12 weeks"),
+        ("PT 2x/wk x 12-16 wks", "PT 2x/wk x 12-16 wks"),  # the lower bound already meets it: as written
+    ],
+)
+def test_the_fix_of_a_program_range_rewrites_it(name: str, extended: str) -> None:
+    assert lengthened(name, 84, "12 weeks") == extended
+
+
+@pytest.mark.parametrize(
+    ("text", "days"),
+    [
+        ("Ibuprofen 400 mg TDS x 5-7 days", 7.0),
+        ("naproxen 500 mg BD for 7 to 10 days", 10.0),
+        ("paracetamol 1 g QDS prn x 3-5/7", 5.0),
+        ("Ibuprofen 400 mg TID x 10d", 10.0),
+    ],
+)
+def test_an_analgesic_course_range_counts_its_upper_bound(text: str, days: float) -> None:
+    assert longest_stated_days([text]) == days
+
+
+def test_a_range_bound_needs_its_number() -> None:
+    texts: list[Any] = ["PT x 10-14 wks", None, 12]
+    assert (longest_stated_days(texts), longest_stated_days(texts, low=True)) == (98.0, 70.0)
