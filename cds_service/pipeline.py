@@ -123,6 +123,8 @@ class DraftEdits:
                  by_hand_note: str | None = None):
         self.carries_note, self.by_hand_note = carries_note, by_hand_note
         self.drafts = {ref_of(r): without_empty(r) for r in data.draft_orders}
+        # A draft without an id cannot be updated or deleted by the EHR (nor told from another without one)
+        self.anonymous = {ref_of(r) for r in data.draft_orders if not isinstance(r.get("id"), str) or not r["id"]}
         self.subject_ref = data.subject_ref
         self.memo: dict[str, Any] = {}
         self.companions: dict[str, list[Fix]] = {}
@@ -132,6 +134,8 @@ class DraftEdits:
                 self.companions.setdefault(first.target_ref, []).append(first)
 
     def action(self, fix: Fix, description: str) -> dict[str, Any] | None:
+        if fix.action in ("update", "delete") and fix.target_ref in self.anonymous:
+            return None  # the card stands without this suggestion
         companions = self.companions.get(fix.target_ref or "", []) if fix.action == "update" else []
         if self.carries_note and any(c != fix for c in companions):
             description = f"{description}. {self.carries_note}"

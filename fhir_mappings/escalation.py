@@ -96,9 +96,9 @@ def _service_requests(drafts: Iterable[Read[Any]], recorded: Iterable[Read[Servi
     """The draft ServiceRequests, then those on record in the episode, each once."""
     seen: set[str] = set()
     for read in [*drafts, *recorded]:
-        if read.resource_type != "ServiceRequest" or read.ref in seen:
+        if read.resource_type != "ServiceRequest" or read.identity in seen:
             continue
-        seen.add(read.ref)
+        seen.add(read.identity)
         if read.is_draft:
             yield read
             continue

@@ -122,9 +122,9 @@ def _plans(drafts: Iterable[Read[Any]], recorded: Iterable[Read[Any]],
     plans = []
     seen: set[str] = set()
     for read in [*drafts, *recorded]:
-        if read.resource_type != "ServiceRequest" or read.ref in seen or not is_physical_therapy(read.json):
+        if read.resource_type != "ServiceRequest" or read.identity in seen or not is_physical_therapy(read.json):
             continue
-        seen.add(read.ref)
+        seen.add(read.identity)
         if read.is_draft and stops_therapy(read.json):
             continue  # a draft stopping therapy (and the order it stops) is not a plan to judge: HAM-07 reads it
         if is_therapy_for_another_problem(read.json, conditions):

@@ -58,6 +58,13 @@ class Read(Generic[M]):
         return f"{self.json.get('resourceType')}/{self.json.get('id')}"
 
     @property
+    def identity(self) -> str:
+        """What makes two reads one resource: its type and id (a draft and its copy on record); a resource
+        without an id is only itself (two drafts without ids are two orders)."""
+        rid = self.json.get("id")
+        return self.ref if isinstance(rid, str) and rid else f"{self.resource_type}#{id(self)}"
+
+    @property
     def status(self) -> str | None:
         return self.json.get("status")
 

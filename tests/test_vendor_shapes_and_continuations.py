@@ -357,6 +357,26 @@ def test_a_draft_also_returned_by_the_search_is_not_its_own_earlier_block(client
     assert {"HAM-01", "HAM-02"} <= fired(client, body)
 
 
+@pytest.mark.parametrize("first", ["short", "no content"])
+def test_two_drafts_without_ids_are_two_orders(client: FlaskClient, first: str) -> None:
+    """Neither is taken for the other: the short one and the one without exercise content are both judged,
+    and no update is offered for an order the EHR cannot name."""
+    short = b.without(b.pt_order(**weeks(4)), "id")
+    empty = {**b.pt_order(content=[], **weeks(13)), "id": ""}
+    drafts = [short, empty] if first == "short" else [empty, short]
+    cards = answer(client, b.hook_request(drafts=drafts))
+    assert {c["source"]["topic"]["code"] for c in cards} == {"HAM-01", "HAM-02", "HAM-03", "HAM-04"}
+    assert not any(c.get("suggestions") for c in cards)
+
+
+def test_a_draft_without_an_id_beside_one_with_an_id_keeps_the_others_suggestion(client: FlaskClient) -> None:
+    med = ibuprofen(dosageInstruction=[{"timing": bid(), "doseAndRate": ONE_TAB}], **tablets(60))
+    cards = {c["source"]["topic"]["code"]: c for c in answer(client, b.hook_request(
+        drafts=[b.without(b.pt_order(**weeks(4)), "id"), med]))}
+    assert set(cards) == {"HAM-01", "HAM-02", "HAM-05"}
+    assert not cards["HAM-01"].get("suggestions") and cards["HAM-05"]["suggestions"]
+
+
 def test_a_duplicated_pain_score_is_not_a_rise(client: FlaskClient) -> None:
     pain = b.pain_score("2026-11-22", 5)
     body = b.hook_request("patient-view", serviceRequests=b.bundle(prior_order(status="active", start="2026-11-02",
