@@ -47,6 +47,9 @@ CATEGORIES = [
      '"D/C pt home", "return to sport testing"', "-"),
     ("PARTIAL_EXTENT", "not a complete tear",
      '"partial rupture", "grade 2 tear, no retraction" (read for high-grade tears)', "-"),
+    ("RESOLVED", "pain resolved, absent or no worse",
+     '"Nordics stopped - no more pain", "PT discontinued, pain resolved, goals met", "pain-free now" (read for '
+     'the reason a stop gives: no stop for pain)', "-"),
 ]
 
 OUTRO = """

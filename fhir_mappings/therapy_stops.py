@@ -6,7 +6,8 @@ physical-therapy order that plans no sessions and says to stop ('D/C', 'disconti
 giving pain or intolerance as the reason, or naming nothing else the stop could be about (an exercise, an
 activity, rest: 'Discontinue - goals met' stops the therapy, 'stop sprinting' does not). The reason is read
 as stated ('d/t pain', 'not tolerating': stopped-for-pain), never from a bare pain word: 'pain-free' and 'PT
-for hamstring pain' are no reason to stop.
+for hamstring pain' are no reason to stop, nor is pain resolved, absent or no worse ('Nordics stopped - no more
+pain', 'PT discontinued, pain resolved, goals met': ConText's RESOLVED rules, assertion/context-rules.json).
 """
 
 from __future__ import annotations

@@ -8,20 +8,29 @@ bridges, RDLs stopped', 'Eccentric calf and hamstring raises' ...).
   raises') is eccentric hamstring strengthening (HAM-03); 'eccentric calf raises and hamstring stretches' is not;
 - a program's length and sessions stated as a range in its name ('PT 2x/wk x 10-14 wks', '8-16 visits') are read
   at the lower bound, as a boundsRange (HAM-01, HAM-02: minimums), and its fix rewrites the range; an analgesic's
-  course ('x 5-7 days') at the upper bound (HAM-05: a maximum); ranges of other things state no length.
+  course ('x 5-7 days') at the upper bound (HAM-05: a maximum); ranges of other things state no length;
+- pain resolved, absent or no worse ('Nordics stopped - no more pain', 'PT discontinued, pain resolved, goals
+  met') is no stop for pain (HAM-07: the stop's reason; a PT draft naming an exercise is then no therapy stop);
+  'stopped due to pain', 'd/c'd 2/2 increased pain', 'too painful' still are.
 """
 
 from __future__ import annotations
 
+import json
+from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fhir.resources.R4B.servicerequest import ServiceRequest
 
+from cds_service import create_app
 from fhir_mappings.stated_durations import lengthened, longest_stated_days
 from fhir_mappings.terminology import concept_set
 from fhir_mappings.therapy import planned_days, planned_sessions
+from fhir_mappings.therapy_stops import stopped_for_pain
 
+FIXTURES = Path(__file__).parent / "fixtures" / "hooks"
 ECC = "eccentric-strengthening"
 HIP = "hip-trunk-strengthening"
 
@@ -142,3 +151,67 @@ def test_an_analgesic_course_range_counts_its_upper_bound(text: str, days: float
 def test_a_range_bound_needs_its_number() -> None:
     texts: list[Any] = ["PT x 10-14 wks", None, 12]
     assert (longest_stated_days(texts), longest_stated_days(texts, low=True)) == (98.0, 70.0)
+
+
+def _stop(note: str | None = None, reason: str | None = None) -> dict[str, Any]:
+    order: dict[str, Any] = {"resourceType": "ServiceRequest", "id": "dc-1", "status": "draft", "intent": "order",
+                             "subject": {"reference": "Patient/pat-1"}, "code": {"text": "Physical therapy"}}
+    if note is not None:
+        order["note"] = [{"text": note}]
+    if reason is not None:
+        order["reasonCode"] = [{"text": reason}]
+    return order
+
+
+@pytest.mark.parametrize(
+    ("note", "for_pain"),
+    [
+        # pain gone, absent or no worse: no reason to stop
+        ("Nordics stopped - pain resolved", False),
+        ("RDLs d/c'd - soreness gone", False),
+        ("PT discontinued, pain resolved, goals met", False),
+        ("PT d/c'd - pain-free now", False),
+        ("Nordics stopped - no more pain", False),
+        ("D/C physio: pain has now settled, back to full training", False),
+        ("Discontinue PT - resolution of pain, goals met", False),
+        ("Nordics ceased as pain has fully resolved", False),
+        # pain as the reason, whatever came after
+        ("Nordics stopped due to pain", True),
+        ("d/c'd 2/2 increased pain", True),
+        ("stopped, too painful", True),
+        ("D/C PT d/t pain; previously pain-free", True),
+        ("Discontinued due to pain, since resolved", True),
+        ("PT stopped - pain, not tolerating Nordics", True),
+        ("Discontinued b/c of hamstring pain - no better with rest", True),
+    ],
+)
+def test_pain_resolved_is_no_reason_to_stop(note: str, for_pain: bool) -> None:
+    assert stopped_for_pain(_stop(note=note)) is for_pain
+
+
+@pytest.mark.parametrize(
+    ("reason", "for_pain"),
+    [
+        ("Pain resolved", False),
+        ("No more pain", False),
+        ("Pain-free, goals met", False),
+        ("nil further discomfort", False),
+        ("PT DC'd; nil pain, RTP achieved", False),
+        ("Stopped PT, no further discomfort", False),
+        ("Pain settled", False),
+        ("Increased hamstring pain", True),
+        ("Pain with Nordics", True),
+        ("Poor tolerance", True),
+        ("Flare of posterior thigh pain", True),
+    ],
+)
+def test_a_reason_code_of_pain_resolved_is_no_stop_for_pain(reason: str, for_pain: bool) -> None:
+    assert stopped_for_pain(_stop(note="D/C PT", reason=reason)) is for_pain
+
+
+def test_a_stop_after_pain_resolved_is_a_stop_not_for_pain(settings: dict[str, Any]) -> None:
+    scenario = json.loads((FIXTURES / "ham07-dc-pt-reason-pain-resolved-order-sign.json").read_text(encoding="utf-8"))
+    client = create_app(settings, today=lambda: date.fromisoformat(scenario["asOf"])).test_client()
+    cards = client.post(f"/cds-services/{scenario['service']}", json=scenario["request"]).get_json()["cards"]
+    assert [c["summary"] for c in cards] == [
+        "Physical therapy stopped before 3 months of rehabilitation; consider resuming at a reduced load."]
