@@ -66,7 +66,8 @@ class TherapyPlan(Frozen):
     # An evaluation only (CPT 97161-97164, "PT eval", no treatment named): not a rehabilitation program, so
     # not judged for length, sessions or exercise content (HAM-01..04); it still marks the start of care.
     evaluation_only: bool = False
-    # The order says it continues a program ("continuation", "recert", "continue PT"): cards/program.py.
+    # The order says it continues a program ("continuation", "recert", "continue PT"), or replaces or is
+    # based on a physical-therapy order on record (fhir_mappings/facts.py): cards/program.py.
     states_continuation: bool = False
 
     @property
@@ -244,7 +245,10 @@ class ClinicalFacts(Frozen):
     @property
     def current_therapy_plans(self) -> tuple[TherapyPlan, ...]:
         """The programs a check should judge: the drafts on order hooks, the active ones otherwise; an
-        evaluation-only order is not a program."""
+        evaluation-only order is not a program. A program a draft stops (with no draft program replacing it)
+        is not judged for its length or content: HAM-07 judges the stop."""
         drafts = self.draft_therapy_plans
+        if not drafts and self.therapy_stops:
+            return ()
         plans = drafts or tuple(p for p in self.therapy_plans if p.status == "active")
         return tuple(p for p in plans if not p.evaluation_only)

@@ -118,9 +118,12 @@ def unreadable_orders(drafts: Iterable[Read[Any]]) -> tuple[UnreadableOrder, ...
 def _plans(drafts: Iterable[Read[Any]], recorded: Iterable[Read[Any]],
            conditions: Mapping[str, dict[str, Any]]) -> tuple[TherapyPlan, ...]:
     """Physical-therapy plans: the drafts first, then the recorded orders (resources of other types are skipped);
-    therapy for another problem (knee osteoarthritis, a shoulder: indications.py) is not hamstring rehabilitation."""
+    therapy for another problem (knee osteoarthritis, a shoulder: indications.py) is not hamstring rehabilitation.
+    An order that replaces or is based on a physical-therapy order on record states that it continues it."""
     plans = []
     seen: set[str] = set()
+    recorded = tuple(recorded)
+    program_orders = {r.ref for r in recorded if r.resource_type == "ServiceRequest" and is_physical_therapy(r.json)}
     for read in [*drafts, *recorded]:
         if read.resource_type != "ServiceRequest" or read.identity in seen or not is_physical_therapy(read.json):
             continue
@@ -130,6 +133,21 @@ def _plans(drafts: Iterable[Read[Any]], recorded: Iterable[Read[Any]],
         if is_therapy_for_another_problem(read.json, conditions):
             continue
         plan = therapy_plan(read)
+        if plan is not None and not plan.states_continuation and _links_to(read.json, program_orders):
+            plan = plan.model_copy(update={"states_continuation": True})
         if plan is not None:
             plans.append(plan)
     return tuple(plans)
+
+
+def _links_to(raw: dict[str, Any], refs: set[str]) -> bool:
+    """The order renews or follows one of `refs` (its `replaces` or `basedOn` names it: relative, absolute or
+    versioned): a structured continuation, as 'continue PT' or 'recert' says it in words."""
+    links = [*(raw.get("replaces") or []), *(raw.get("basedOn") or [])]
+    for link in links if isinstance(links, list) else []:
+        reference = link.get("reference") if isinstance(link, dict) else None
+        if isinstance(reference, str):
+            parts = reference.split("/_history/")[0].rstrip("/").split("/")
+            if "/".join(parts[-2:]) in refs:
+                return True
+    return False

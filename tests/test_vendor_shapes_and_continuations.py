@@ -161,17 +161,28 @@ def test_a_recertification_says_it_continues_across_a_longer_break(client: Flask
     assert not {"HAM-01", "HAM-02"} & fired(client, body)
 
 
-@pytest.mark.xfail(strict=True, reason="a renewal's structured link (replaces/basedOn a prior physical-therapy "
-                   "order) is not read as a stated continuation: fhir_mappings/therapy.py therapy_plan sets "
-                   "states_continuation from the order's words only (names(raw, 'therapy-continuation'))")
+@pytest.mark.parametrize("reference", ["ServiceRequest/pt-old", "https://fhir.example.org/r4/ServiceRequest/pt-old",
+                                       "ServiceRequest/pt-old/_history/3"])
 @pytest.mark.parametrize("link", ["replaces", "basedOn"])
-def test_a_renewal_linked_to_the_prior_order_continues_across_a_longer_break(client: FlaskClient, link: str) -> None:
+def test_a_renewal_linked_to_the_prior_order_continues_across_a_longer_break(
+        client: FlaskClient, link: str, reference: str) -> None:
+    """A renewal that names the order it renews (replaces, basedOn) says it continues it, as 'recert' does."""
     old = prior_order(start="2026-07-01", end="2026-09-15")
     draft = renewal("Physical therapy")
-    draft[link] = [{"reference": "ServiceRequest/pt-old"}]
+    draft[link] = [{"reference": reference}]
     body = b.hook_request(drafts=[draft], serviceRequests=b.bundle(old),
                           procedures=b.bundle(*b.sessions("2026-07-01", 12)))
     assert not {"HAM-01", "HAM-02"} & fired(client, body)
+
+
+@pytest.mark.parametrize("reference", ["ServiceRequest/ref-1", "ServiceRequest/unknown", "#pt-old", 42])
+def test_a_link_to_an_order_that_is_no_program_continues_nothing(client: FlaskClient, reference: Any) -> None:
+    """basedOn an orthopaedic referral, an order not on record, a contained one, or junk: a new program."""
+    old = prior_order(start="2026-07-01", end="2026-09-15")
+    draft = renewal("Physical therapy", basedOn=[{"reference": reference}])
+    body = b.hook_request(drafts=[draft], serviceRequests=b.bundle(old, b.referral(authored="2026-06-20")),
+                          procedures=b.bundle(*b.sessions("2026-07-01", 12)))
+    assert "HAM-01" in fired(client, body)
 
 
 def test_a_prior_order_ending_in_a_month_runs_to_the_end_of_that_month(client: FlaskClient) -> None:
@@ -179,6 +190,131 @@ def test_a_prior_order_ending_in_a_month_runs_to_the_end_of_that_month(client: F
     old = prior_order(start="2026-08", end="2026-10", sessions=16)
     body = b.hook_request(drafts=[renewal("Physical therapy")], serviceRequests=b.bundle(old))
     assert not {"HAM-01", "HAM-02"} & fired(client, body)
+
+
+def test_a_renewal_after_a_program_for_another_problem_is_a_new_program(client: FlaskClient) -> None:
+    knee = [{"text": "Left knee osteoarthritis"}]
+    visits = b.sessions("2026-09-01", 16, every_days=4)
+    for visit in visits:
+        visit["reasonCode"] = knee
+    body = b.hook_request(drafts=[renewal()], serviceRequests=b.bundle(prior_order(reasonCode=knee)),
+                          procedures=b.bundle(*visits))
+    assert "HAM-01" in fired(client, body)
+
+
+def test_sessions_not_done_lend_a_renewal_nothing(client: FlaskClient) -> None:
+    visits = b.sessions("2026-09-01", 16, every_days=4)
+    for visit in visits:
+        visit["status"] = "not-done"
+    body = b.hook_request(drafts=[renewal()], serviceRequests=b.bundle(prior_order(status="revoked")),
+                          procedures=b.bundle(*visits))
+    assert "HAM-01" in fired(client, body)
+
+
+def test_eight_weekly_sessions_and_six_more_make_a_whole_program(client: FlaskClient) -> None:
+    body = b.hook_request(drafts=[renewal(**weeks(6, 1))],
+                          serviceRequests=b.bundle(prior_order(start="2026-09-08", end="2026-11-03")),
+                          procedures=b.bundle(*b.sessions("2026-09-08", 9)))
+    assert not {"HAM-01", "HAM-02"} & fired(client, body)
+
+
+def test_a_renewal_stating_its_length_only_in_its_name_continues_the_program(client: FlaskClient) -> None:
+    draft = b.pt_order()
+    draft["code"] = {"text": "Continue PT 2x/wk x 6 wks"}
+    alone = b.hook_request(drafts=[draft])
+    after = b.hook_request(drafts=[draft], serviceRequests=b.bundle(prior_order()),
+                           procedures=b.bundle(*b.sessions("2026-09-01", 16, every_days=4)))
+    assert "HAM-01" in fired(client, alone) and "HAM-01" not in fired(client, after)
+
+
+@pytest.mark.xfail(strict=True, reason="a length stated with 'more', 'additional' or 'further' before its unit ('x 6 "
+                   "more wks') is not read: fhir_mappings/stated_durations.py longest_stated_days (used by "
+                   "therapy._stated_days) needs the unit right after the number, so the renewal's length is unknown")
+@pytest.mark.parametrize("text", ["Continue PT 2x/wk x 6 more wks", "PT 2x/wk x 6 additional weeks",
+                                  "Continue PT 2x/wk for 6 further weeks"])
+def test_a_renewal_for_n_more_weeks_states_its_length(client: FlaskClient, text: str) -> None:
+    draft = b.pt_order()
+    draft["code"] = {"text": text}
+    assert "HAM-01" in fired(client, b.hook_request(drafts=[draft]))
+
+
+def test_an_active_renewal_on_patient_view_is_judged_with_the_block_before_it(client: FlaskClient) -> None:
+    current = prior_order("pt-2", status="active", start="2026-11-01", end="2026-12-13",
+                          basedOn=[{"reference": "ServiceRequest/pt-old"}])
+    prom = b.bundle(b.outcome("2026-11-20", 50))
+    with_prior = b.hook_request("patient-view", serviceRequests=b.bundle(prior_order(), current), observations=prom,
+                                procedures=b.bundle(*b.sessions("2026-09-01", 20, every_days=4)))
+    alone = b.hook_request("patient-view", serviceRequests=b.bundle(current), observations=prom)
+    assert "HAM-01" not in fired(client, with_prior, VIEW) and "HAM-01" in fired(client, alone, VIEW)
+
+
+TWO_BLOCKS = (prior_order(start="2026-08-20", end="2026-10-14"),
+              prior_order("pt-2", status="active", start="2026-10-15", end="2026-12-31"))
+
+
+def test_persistent_weakness_is_judged_over_both_blocks(client: FlaskClient) -> None:
+    body = b.hook_request("patient-view", serviceRequests=b.bundle(*TWO_BLOCKS),
+                          procedures=b.bundle(*b.sessions("2026-08-20", 14)),
+                          observations=b.bundle(b.strength("2026-11-20", 80), b.outcome("2026-11-20", 50)))
+    assert "HAM-12" in fired(client, body, VIEW)
+
+
+def stop_draft() -> dict[str, Any]:
+    return {"resourceType": "ServiceRequest", "id": "dc-1", "status": "draft", "intent": "order",
+            "subject": b.SUBJECT, "code": {"text": "D/C physical therapy"},
+            "note": [{"text": "Patient reports pain with exercises"}]}
+
+
+def test_stopping_after_three_months_over_two_blocks_is_no_early_stop(client: FlaskClient) -> None:
+    body = b.hook_request(drafts=[stop_draft()], serviceRequests=b.bundle(*TWO_BLOCKS),
+                          procedures=b.bundle(*b.sessions("2026-08-20", 14)))
+    assert not {"HAM-01", "HAM-07"} & fired(client, body)
+
+
+def test_stopping_a_short_program_is_judged_as_a_stop_not_as_a_short_order(client: FlaskClient) -> None:
+    """The order being stopped gets HAM-07 (resume it); not also HAM-01..04 on its length and content."""
+    active = prior_order("pt-2", status="active", start="2026-10-26", end="2026-12-31", content=[])
+    body = b.hook_request(drafts=[stop_draft()], serviceRequests=b.bundle(active),
+                          procedures=b.bundle(*b.sessions("2026-10-26", 4)))
+    found = fired(client, body)
+    assert "HAM-07" in found and not {"HAM-01", "HAM-02", "HAM-03", "HAM-04"} & found
+
+
+def test_an_unrelated_draft_still_has_the_active_program_judged(client: FlaskClient) -> None:
+    active = prior_order("pt-2", status="active", start="2026-10-26", end="2026-12-31")
+    med = ibuprofen(dosageInstruction=[{"timing": bid(), "doseAndRate": ONE_TAB}], **tablets(10))
+    body = b.hook_request(drafts=[med], serviceRequests=b.bundle(active),
+                          procedures=b.bundle(*b.sessions("2026-10-26", 4)))
+    assert "HAM-01" in fired(client, body)
+
+
+@pytest.mark.parametrize(("note", "stops"), [("Hold PT due to pain", True),
+                                             ("Hold pending insurance authorization", False)])
+def test_a_draft_putting_the_program_on_hold(client: FlaskClient, note: str, stops: bool) -> None:
+    active = prior_order(status="active", start="2026-10-01", end="2027-01-15")
+    hold = {**copy.deepcopy(active), "status": "on-hold", "note": [{"text": note}]}
+    body = b.hook_request(drafts=[hold], serviceRequests=b.bundle(active),
+                          procedures=b.bundle(*b.sessions("2026-10-01", 6)))
+    assert ("HAM-07" in fired(client, body)) is stops
+
+
+@pytest.mark.xfail(strict=True, reason="a recorded program on hold because of pain is not read as stopped for pain: "
+                   "fhir_mappings/therapy.py therapy_plan reads stopped/stopped_for_pain only for ENDED_STATUSES "
+                   "(completed, revoked), so patient-view says nothing of an on-hold order the pain paused")
+def test_a_program_on_hold_for_pain_is_a_stop_on_patient_view(client: FlaskClient) -> None:
+    held = prior_order(status="on-hold", start="2026-10-01", end="2027-01-15",
+                       note=[{"text": "PT on hold due to increased hamstring pain"}])
+    body = b.hook_request("patient-view", serviceRequests=b.bundle(held),
+                          procedures=b.bundle(*b.sessions("2026-10-01", 6)))
+    assert "HAM-07" in fired(client, body, VIEW)
+
+
+def test_resuming_after_a_program_revoked_for_pain_is_no_stop(client: FlaskClient) -> None:
+    revoked = prior_order(status="revoked", start="2026-10-01", end="2026-12-31",
+                          note=[{"text": "Discontinued due to pain"}])
+    body = b.hook_request(drafts=[renewal("Resume PT", **weeks(8))], serviceRequests=b.bundle(revoked),
+                          procedures=b.bundle(*b.sessions("2026-10-01", 6)))
+    assert not {"HAM-01", "HAM-02", "HAM-07"} & fired(client, body)
 
 
 # (b) vendor data shapes -------------------------------------------------------------------------------------
@@ -331,6 +467,41 @@ def test_a_cerner_sig_without_a_single_dose_still_gives_a_long_course(client: Fl
     assert "HAM-05" in fired(client, b.hook_request(drafts=[order]))
 
 
+@pytest.mark.parametrize(("status", "flare"), [("entered-in-error", False), ("cancelled", False),
+                                                ("preliminary", True), ("amended", True), ("corrected", True)])
+def test_a_pain_score_counts_by_its_status(client: FlaskClient, status: str, flare: bool) -> None:
+    body = b.hook_request("patient-view", serviceRequests=b.bundle(prior_order(status="active", start="2026-11-02",
+                                                                               end="2027-02-01")),
+                          observations=b.bundle(b.pain_score("2026-11-22", 9, status=status)))
+    assert ("HAM-13" in fired(client, body, VIEW)) is flare
+
+
+def test_courses_ending_in_a_month_run_through_it(client: FlaskClient) -> None:
+    """From 23 Nov 'to 2026-11' is through 30 November: 8 days of ibuprofen, 8 days of immobilization."""
+    med = ibuprofen(dosageInstruction=[{"timing": bid(boundsPeriod={"start": "2026-11-23", "end": "2026-11"}),
+                                        "doseAndRate": ONE_TAB}])
+    rest = {"resourceType": "ServiceRequest", "id": "rest-1", "status": "draft", "intent": "order",
+            "subject": b.SUBJECT, "code": {"coding": [{"system": b.SNOMED, "code": "710959006"}]},
+            "occurrencePeriod": {"start": "2026-11-23", "end": "2026-11"}}
+    assert {"HAM-05", "HAM-06"} <= fired(client, b.hook_request(drafts=[med, rest]))
+
+
+@pytest.mark.parametrize(("code", "weeks_", "expected"), [("QOD", 16, set()), ("QOD", 4, {"HAM-01"})])
+def test_a_therapy_timing_given_as_a_code(client: FlaskClient, code: str, weeks_: int, expected: set[str]) -> None:
+    order = b.pt_order(occurrenceTiming={"code": {"coding": [{"system": GTS, "code": code}]}, "repeat": {
+        "boundsDuration": {"value": weeks_, "unit": "wk", "system": b.UCUM, "code": "wk"}}})
+    assert fired(client, b.hook_request(drafts=[order])) == expected
+
+
+@pytest.mark.xfail(strict=True, reason="a physical-therapy Timing given only as a code (GTSAbbreviation QD for 1 "
+                   "week: 7 sessions) gives no planned sessions: fhir_mappings/therapy.py sessions_per_day reads "
+                   "repeat.frequency/period only (the analgesic sig reads Timing.code via dosing_frequency.py)")
+def test_daily_therapy_for_one_week_is_too_few_sessions(client: FlaskClient) -> None:
+    order = b.pt_order(occurrenceTiming={"code": {"coding": [{"system": GTS, "code": "QD"}]}, "repeat": {
+        "boundsDuration": {"value": 1, "unit": "wk", "system": b.UCUM, "code": "wk"}}})
+    assert {"HAM-01", "HAM-02"} <= fired(client, b.hook_request(drafts=[order]))
+
+
 def test_the_same_session_twice_in_a_bundle_counts_once(client: FlaskClient) -> None:
     """11 sessions, each sent twice (same id): fewer than 12, so HAM-12 cannot yet judge the weakness."""
     visits = b.sessions("2026-08-10", 11, every_days=9)
@@ -464,6 +635,48 @@ def test_partial_birth_and_onset_dates(client: FlaskClient, birth: str, onset: s
     assert bool(fired(client, body)) is in_population
 
 
+@pytest.mark.parametrize(("clinical", "verification", "in_population"), [
+    ({"text": "Active"}, None, True),
+    ({"text": " active "}, None, True),
+    ({"text": "Relapse"}, None, True),
+    ({"text": "Resolved"}, None, False),
+    ({"text": "Inactive"}, None, False),
+    ({"text": "Active"}, {"text": "Entered in Error"}, False),
+    ({"text": "Active"}, {"text": "Refuted"}, False),
+    ({"text": "Active"}, {"text": "Confirmed"}, True),
+    ({"coding": [{"code": "active"}]}, None, True),
+    ({"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical", "code": "resolved"}],
+      "text": "Active"}, None, False),  # the code decides over the text
+])
+def test_a_condition_status_sent_as_text_only(client: FlaskClient, clinical: dict[str, Any],
+                                              verification: dict[str, Any] | None, in_population: bool) -> None:
+    injury = b.condition()
+    injury["clinicalStatus"] = clinical
+    if verification is not None:
+        injury["verificationStatus"] = verification
+    body = b.hook_request(drafts=[b.pt_order(**weeks(4))], conditions=b.bundle(injury))
+    assert bool(fired(client, body)) is in_population
+
+
+def test_sessions_coded_in_text_only_count(client: FlaskClient) -> None:
+    visits = b.sessions("2026-08-10", 14)
+    for visit in visits:
+        visit["code"] = {"text": "Physical therapy visit"}
+    body = b.hook_request("patient-view", serviceRequests=b.bundle(prior_order(status="active", start="2026-08-10",
+                                                                               end="2026-12-01")),
+                          procedures=b.bundle(*visits),
+                          observations=b.bundle(b.strength("2026-11-20", 80), b.outcome("2026-11-20", 60)))
+    assert "HAM-12" in fired(client, body, VIEW)
+
+
+def test_a_pain_score_dated_only_by_when_it_was_issued(client: FlaskClient) -> None:
+    pain = {**b.without(b.pain_score("2026-11-22", 8), "effectiveDateTime"), "issued": "2026-11-22T10:00:00Z"}
+    body = b.hook_request("patient-view", serviceRequests=b.bundle(prior_order(status="active", start="2026-11-02",
+                                                                               end="2027-02-01")),
+                          observations=b.bundle(pain))
+    assert "HAM-13" in fired(client, body, VIEW)
+
+
 def test_extensions_on_every_element_never_break_the_answer(client: FlaskClient) -> None:
     order = epic_order(**weeks(4))
     order["occurrenceTiming"]["extension"] = ext("timing")
@@ -530,6 +743,25 @@ COMBINED = {
         occurrenceTiming={"repeat": {"count": 6, "frequency": 2, "period": 1, "periodUnit": "wk"}})]),
     "text-only name with its own length": lambda: b.hook_request(drafts=[{
         **b.pt_order(content=[]), "code": {"text": "PT 2x/wk x 4 wks for L hamstring strain"}}]),
+    "boundsPeriod with zones": lambda: b.hook_request(drafts=[b.pt_order(content=[], occurrenceTiming={"repeat": {
+        "boundsPeriod": {"start": "2026-11-23T09:00:00-06:00", "end": "2026-12-21T09:00:00-06:00"},
+        "frequency": 2, "period": 1, "periodUnit": "wk"}})]),
+    "period and visits": lambda: b.hook_request(drafts=[b.pt_order(
+        content=[], occurrencePeriod={"start": "2026-11-23", "end": "2026-12-21"},
+        quantityQuantity={"value": 8, "unit": "visits"})]),
+    "boundsRange 4-6 weeks": lambda: b.hook_request(drafts=[b.pt_order(occurrenceTiming={"repeat": {
+        "boundsRange": {"low": {"value": 4, "unit": "wk", "system": b.UCUM, "code": "wk"},
+                        "high": {"value": 6, "unit": "wk", "system": b.UCUM, "code": "wk"}},
+        "frequency": 2, "period": 1, "periodUnit": "wk"}})]),
+    "renewal by replaces, contained ibuprofen": lambda: b.hook_request(
+        drafts=[renewal("Continue PT", replaces=[{"reference": "ServiceRequest/pt-old"}], **weeks(4)), {
+            **b.without(ibuprofen(dosageInstruction=[{"timing": bid(), "doseAndRate": ONE_TAB}], **tablets(60)),
+                        "medicationCodeableConcept"),
+            "contained": [{"resourceType": "Medication", "id": "m1",
+                           "code": {"coding": [{"system": RXNORM, "code": "5640"}], "text": "ibuprofen"}}],
+            "medicationReference": {"reference": "#m1"}}],
+        serviceRequests=b.bundle(prior_order(start="2026-11-02", end="2026-11-16")),
+        procedures=b.bundle(*b.sessions("2026-11-02", 3))),
 }
 
 
@@ -544,6 +776,17 @@ def test_accepting_every_suggestion_clears_them_and_none_undoes_another(
     remaining = fired(client, after)
     assert not remaining & shown, f"still firing after accepting: {sorted(remaining & shown)}"
     assert not remaining - {c["source"]["topic"]["code"] for c in answer(client, body)}
+    assert_no_suggestion_undoes_another(body, cards, after)
+
+
+def test_order_select_accepting_every_suggestion_leaves_the_unselected_draft_alone(client: FlaskClient) -> None:
+    med = ibuprofen(dosageInstruction=[{"timing": bid(), "doseAndRate": ONE_TAB}], **tablets(60))
+    body = b.hook_request("order-select", drafts=[epic_order(content=[], **weeks(4)), med],
+                          selections=["ServiceRequest/pt-1"])
+    cards, after = accept_all(client, body, SELECT)
+    assert {c["source"]["topic"]["code"] for c in cards} == {"HAM-01", "HAM-02", "HAM-03", "HAM-04"}
+    assert fired(client, after, SELECT) == set()
+    assert drafts_of(after)["MedicationRequest/med-1"] == med
     assert_no_suggestion_undoes_another(body, cards, after)
 
 
