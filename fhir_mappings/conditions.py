@@ -76,7 +76,14 @@ def open_hamstring_injury(read: Read[Condition]) -> HamstringInjury | None:
 
 
 def _status_codes(concept: Any) -> set[str]:
-    return {c.code for c in (concept.coding or []) if c.code} if concept is not None else set()
+    """A status's codes; a status sent as text only ('Active', 'Entered in Error', as some EHRs send it) is
+    read as the code whose display it is."""
+    if concept is None:
+        return set()
+    codes = {c.code for c in (concept.coding or []) if c.code}
+    if not codes and isinstance(concept.text, str):
+        codes = {"-".join(concept.text.strip().lower().split())}
+    return codes
 
 
 def _is_current(condition: Condition) -> bool:
