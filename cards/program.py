@@ -5,8 +5,9 @@ longer program, so the program is judged as a whole, what was delivered plus wha
 program is the order and everything on record that reaches back from its start without a break longer
 than `gap_days` (a threshold in guideline.toml): delivered sessions and the recorded orders, active or
 completed, each within the gap of the next. An order after delivered sessions is a continuation whether or
-not it says so; one that says so ("continuation", "recert") also reaches the block before it across a
-longer break, but not back past the onset of the injury. A program stopped (revoked) lends its sessions,
+not it says so; one that says so ("continuation", "recert", or `replaces`/`basedOn` naming a physical-therapy
+order on record: fhir_mappings/facts.py) also reaches the block before it across a longer break, but not
+back past the onset of the injury. A program stopped (revoked) lends its sessions,
 not its plan. An ended program is the last such run of sessions and orders; a program stopped today
 has run from the start of the run reaching today (HAM-07).
 """
