@@ -317,6 +317,28 @@ def test_resuming_after_a_program_revoked_for_pain_is_no_stop(client: FlaskClien
     assert not {"HAM-01", "HAM-02", "HAM-07"} & fired(client, body)
 
 
+@pytest.mark.parametrize("links", [{"basedOn": 5}, {"basedOn": {"reference": "ServiceRequest/pt-old"}},
+                                   {"replaces": "ServiceRequest/pt-old"}, {"replaces": None},
+                                   {"replaces": [{"reference": 5}]}, {"id": 5}, {"id": None}, {"id": ["a"]}])
+def test_odd_links_and_ids_on_a_renewal_never_break_the_answer(client: FlaskClient, links: dict[str, Any]) -> None:
+    draft = renewal("Physical therapy")
+    draft.update(links)
+    body = b.hook_request(drafts=[draft], serviceRequests=b.bundle(prior_order(start="2026-07-01", end="2026-09-15")),
+                          procedures=b.bundle(*b.sessions("2026-07-01", 12)))
+    answer(client, body)
+
+
+@pytest.mark.parametrize("meta", ["x", {"versionId": 3}, {"versionId": "9" * 23}, {"lastUpdated": 5},
+                                  {"lastUpdated": "9999-12-31T23:59:59+14:00"}, None, []])
+def test_odd_versions_of_a_resource_sent_twice_never_break_the_answer(client: FlaskClient, meta: Any) -> None:
+    """Without a readable version the copy given last is read (3/10: no flare)."""
+    copies = [b.pain_score("2026-11-22", v, oid="pain-1", meta=meta) for v in (9, 3)]
+    body = b.hook_request("patient-view", serviceRequests=b.bundle(prior_order(status="active", start="2026-11-02",
+                                                                               end="2027-02-01")),
+                          observations=b.bundle(*copies))
+    assert "HAM-13" not in fired(client, body, VIEW)
+
+
 # (b) vendor data shapes -------------------------------------------------------------------------------------
 
 def epic_order(sid: str = "pt-1", content: list[dict[str, Any]] | None = None, **occurrence: Any) -> dict[str, Any]:
@@ -753,6 +775,15 @@ COMBINED = {
         "boundsRange": {"low": {"value": 4, "unit": "wk", "system": b.UCUM, "code": "wk"},
                         "high": {"value": 6, "unit": "wk", "system": b.UCUM, "code": "wk"}},
         "frequency": 2, "period": 1, "periodUnit": "wk"}})]),
+    "stop for pain, ibuprofen and immobilization": lambda: b.hook_request(drafts=[
+        stop_draft(), ibuprofen(dosageInstruction=[{"timing": bid(), "doseAndRate": ONE_TAB}], **tablets(60)),
+        {"resourceType": "ServiceRequest", "id": "rest-1", "status": "draft", "intent": "order", "subject": b.SUBJECT,
+         "code": {"text": "Strict bed rest x 7 days"}}],
+        procedures=b.bundle(*b.sessions("2026-10-26", 4))),
+    "an evaluation and a short treatment order": lambda: b.hook_request(drafts=[
+        {**b.pt_order("pt-eval", content=[]), "code": {"coding": [{"system": CPT, "code": "97162"}],
+                                                       "text": "PT evaluation"}},
+        {**b.pt_order("pt-2", content=[], **weeks(3)), "intent": "reflex-order"}]),
     "renewal by replaces, contained ibuprofen": lambda: b.hook_request(
         drafts=[renewal("Continue PT", replaces=[{"reference": "ServiceRequest/pt-old"}], **weeks(4)), {
             **b.without(ibuprofen(dosageInstruction=[{"timing": bid(), "doseAndRate": ONE_TAB}], **tablets(60)),
