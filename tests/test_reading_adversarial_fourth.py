@@ -58,6 +58,10 @@ HIP = "hip-trunk-strengthening"
         ("Nordic curls 2x/wk; bridges, planks, side planks stopped", (ECC,), True),
         ("Bridges, planks, side planks stopped, Nordics started", (ECC,), True),
         ("Nordic curls continued, stretching stopped", (ECC,), True),
+        ("Nordic curls going well, bridges, RDLs stopped", (ECC,), True),
+        ("Nordics tolerates well, bridges, side planks d/c'd", (ECC,), True),
+        ("Nordic curls improving, RDLs stopped", (ECC,), True),
+        ("Nordics, good mornings, RDLs stopped", (ECC,), False),  # an exercise's name, not a status
     ],
 )
 def test_a_stop_after_a_list_of_three_or_more_stops_every_item(
