@@ -5,8 +5,9 @@ EHRs often name the diagnosis a physiotherapy order treats in the order alone (`
 drafted in this call (any status but entered-in-error) or recorded active places the patient in the
 population when a reason is in hamstring-injury: a code (ICD-10-CM S76.30-/S76.31-/S76.39-, S32.61-, SNOMED
 481000119104) or an affirmed mention in its text (text_assertion.py: a negated or uncertain one does not
-count); or a reference to a hamstring Condition that is not over (conditions.open_hamstring_injury) or,
-when the call does not hold the Condition referenced, whose display is such a mention.
+count); or a reference to a hamstring Condition that is not over (conditions.open_hamstring_injury), on record or
+contained in the order ('#dx1': read as the Condition itself, its grade too), or, when the call does not
+hold the Condition referenced, whose display is such a mention.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ def order_reason_injuries(drafts: Iterable[Read[Any]], recorded_requests: Iterab
             continue
         if read.model is None:  # unreadable: skipped and reported like any resource
             continue
-        for injury in [*_coded_reasons(raw), *_referenced_reasons(raw, by_id)]:
+        for injury in [*_coded_reasons(raw), *_referenced_reasons(raw, by_id, read.subject_ref)]:
             found.setdefault(injury.ref or injury.label, injury)
     return tuple(found.values())
 
@@ -56,12 +57,18 @@ def _coded_reasons(raw: dict[str, Any]) -> list[HamstringInjury]:
             for reason in _listed(raw.get("reasonCode")) if hamstring.matches_concept(reason)]
 
 
-def _referenced_reasons(raw: dict[str, Any], conditions: dict[str, Read[Condition]]) -> list[HamstringInjury]:
+def _referenced_reasons(raw: dict[str, Any], conditions: dict[str, Read[Condition]],
+                        subject_ref: str | None = None) -> list[HamstringInjury]:
     hamstring, high_grade = concept_set("hamstring-injury"), concept_set("high-grade-hamstring-injury")
     found = []
     for reference in _listed(raw.get("reasonReference")):
         target = _condition_id(reference.get("reference"))
-        if target is not None and target in conditions:
+        contained = _contained_condition(raw, reference.get("reference"))
+        if contained is not None:  # '#id': the Condition travels inside the order (Epic); its own id is local
+            injury = open_hamstring_injury(Read(contained, subject_ref))
+            if injury is not None:
+                found.append(injury.model_copy(update={"basis": "order-reason", "ref": None}))
+        elif target is not None and target in conditions:
             injury = open_hamstring_injury(conditions[target])
             if injury is not None:
                 found.append(injury.model_copy(update={"basis": "order-reason"}))
@@ -69,6 +76,14 @@ def _referenced_reasons(raw: dict[str, Any], conditions: dict[str, Read[Conditio
             found.append(HamstringInjury(label=reference["display"].strip(), basis="order-reason",
                                          is_high_grade=high_grade.has_text(reference["display"])))
     return found
+
+
+def _contained_condition(raw: dict[str, Any], reference: Any) -> dict[str, Any] | None:
+    """The contained Condition a local reference ('#dx1') names, or None."""
+    if not isinstance(reference, str) or not reference.startswith("#"):
+        return None
+    return next((c for c in _listed(raw.get("contained"))
+                 if c.get("resourceType") == "Condition" and c.get("id") == reference[1:]), None)
 
 
 def _condition_id(reference: Any) -> str | None:

@@ -368,6 +368,21 @@ def test_an_epic_referral_that_is_complete_fires_nothing(client: FlaskClient) ->
     assert fired(client, b.hook_request(drafts=[epic_order(**weeks(13))])) == set()
 
 
+@pytest.mark.parametrize(("grade", "with_referral", "critical"), [
+    ({"code": {"text": "Proximal hamstring avulsion, left"}}, False, True),
+    ({"severity": {"coding": [{"system": b.SNOMED, "code": "24484000"}]}}, False, True),
+    ({"code": {"text": "Proximal hamstring avulsion, left"}}, True, False),
+    ({"code": {"text": "Grade 1 strain of left hamstring"}}, False, False),
+])
+def test_a_high_grade_tear_in_the_orders_contained_reason(client: FlaskClient, grade: dict[str, Any],
+                                                          with_referral: bool, critical: bool) -> None:
+    """The contained Condition is read itself, not only the reference's display ('Strain of left hamstring')."""
+    order = epic_order(**weeks(13))
+    order["contained"][0].update(grade)
+    drafts = [order, b.referral("ref-9", status="draft")] if with_referral else [order]
+    assert ("HAM-11" in fired(client, b.hook_request(drafts=drafts, conditions=None))) is critical
+
+
 def test_a_code_text_only_order_is_read_from_its_text(client: FlaskClient) -> None:
     order = b.pt_order(content=[], **weeks(4))
     order["code"] = {"text": "PT eval and treat - hamstring strain; Nordic curls, glute med, single-leg balance"}
