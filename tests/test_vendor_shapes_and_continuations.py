@@ -453,6 +453,32 @@ def test_sport_pain_as_a_string_gates_return_to_sport(client: FlaskClient, value
     assert ("HAM-09" in fired(client, body)) is fires
 
 
+@pytest.mark.parametrize("later", [5, 3])
+@pytest.mark.parametrize("shape", ["valueString", "mixed LOINC"])
+def test_no_improvement_read_from_vendor_shapes(client: FlaskClient, shape: str, later: int) -> None:
+    """6/10 at the start of treatment, 5/10 (no improvement) or 3/10 (improved) 24 days on."""
+    if shape == "valueString":
+        first = b.pain_score("2026-10-27", None, valueString="6/10")
+        last = b.pain_score("2026-11-20", None, valueString=f"{later}/10")
+    else:
+        first, last = b.pain_score("2026-10-27", 6, code="38208-5"), b.pain_score("2026-11-20", later)
+    body = b.hook_request("patient-view", serviceRequests=b.bundle(prior_order(status="active", start="2026-10-26",
+                                                                               end="2027-01-31")),
+                          procedures=b.bundle(*b.sessions("2026-10-26", 4)),
+                          observations=b.bundle(first, last, b.outcome("2026-11-20", 50)))
+    assert ("HAM-10" in fired(client, body, VIEW)) is (later == 5)
+
+
+@pytest.mark.parametrize(("value", "fires"), [("2/10", True), ("0/10", False)])
+def test_sport_pain_in_a_return_to_sport_panel_component(client: FlaskClient, value: str, fires: bool) -> None:
+    panel = {"resourceType": "Observation", "id": "panel-1", "status": "final", "subject": b.SUBJECT,
+             "code": {"text": "Return to sport testing"}, "effectiveDateTime": "2026-11-21",
+             "component": [{"code": {"coding": [{"system": b.LOINC, "code": "72514-3"}], "text": "Pain with sprinting"},
+                            "valueString": value}]}
+    clearance = b.return_to_sport(extension=ext(), _status={"extension": ext()})
+    assert ("HAM-09" in fired(client, b.hook_request(drafts=[clearance], observations=b.bundle(panel)))) is fires
+
+
 def bid(**repeat: Any) -> dict[str, Any]:
     timing: dict[str, Any] = {"code": {"coding": [{"system": GTS, "code": "BID"}]}}
     if repeat:
@@ -834,6 +860,18 @@ def test_order_select_accepting_every_suggestion_leaves_the_unselected_draft_alo
     assert fired(client, after, SELECT) == set()
     assert drafts_of(after)["MedicationRequest/med-1"] == med
     assert_no_suggestion_undoes_another(body, cards, after)
+
+
+def test_resuming_an_epic_program_revoked_for_pain_on_patient_view(client: FlaskClient) -> None:
+    revoked = b.without(epic_order(), "occurrenceTiming")
+    revoked.update(status="revoked", occurrencePeriod={"start": "2026-10-26", "end": "2027-01-17"},
+                   note=[{"text": "Pt reports hamstring pain w/ exercises - D/C PT"}])
+    body = b.hook_request("patient-view", serviceRequests=b.bundle(revoked),
+                          procedures=b.bundle(*b.sessions("2026-10-26", 4)))
+    cards = answer(client, body, VIEW)
+    assert [c["source"]["topic"]["code"] for c in cards] == ["HAM-07"]
+    after = accept(body, cards[0]["suggestions"][0])
+    assert not {"HAM-01", "HAM-02", "HAM-03", "HAM-04", "HAM-07"} & fired(client, after, VIEW)
 
 
 def test_an_accepted_fix_keeps_the_vendor_members_of_the_order(client: FlaskClient) -> None:
