@@ -119,11 +119,19 @@ def test_a_renewal_still_short_overall_is_flagged(client: FlaskClient) -> None:
     assert {"HAM-01"} <= fired(client, body)
 
 
-@pytest.mark.parametrize("intent", ["reflex-order", "filler-order", "original-order", "instance-order"])
+@pytest.mark.parametrize("intent", ["reflex-order", "filler-order", "original-order", "instance-order",
+                                    "proposal", "plan"])
 def test_reflex_and_filler_orders_are_judged_like_orders(client: FlaskClient, intent: str) -> None:
     draft = b.pt_order(content=[], **weeks(4))
     draft["intent"] = intent
     assert {"HAM-01", "HAM-02", "HAM-03", "HAM-04"} <= fired(client, b.hook_request(drafts=[draft]))
+
+
+def test_ten_weeks_delivered_and_two_more_make_exactly_twelve(client: FlaskClient) -> None:
+    body = b.hook_request(drafts=[renewal("Continue PT", **weeks(2, 2))],
+                          serviceRequests=b.bundle(prior_order(start="2026-09-14", end="2026-11-22")),
+                          procedures=b.bundle(*b.sessions("2026-09-14", 20, every_days=3)))
+    assert not {"HAM-01", "HAM-02"} & fired(client, body)
 
 
 def test_an_order_resumed_after_a_hold_counts_the_sessions_before_the_hold(client: FlaskClient) -> None:
@@ -511,6 +519,30 @@ ONE_TAB = [{"doseQuantity": {"value": 1, "unit": "tablet"}}]
 def test_cerner_sigs_give_the_course_length(client: FlaskClient, label: str, order: dict[str, Any],
                                             fires: bool) -> None:
     assert ("HAM-05" in fired(client, b.hook_request(drafts=[order]))) is fires
+
+
+TID = {"code": {"coding": [{"system": GTS, "code": "TID"}]}}
+
+
+@pytest.mark.parametrize(("dispense", "fires"), [
+    ({"quantity": {"value": 20, "unit": "tablet"}, "numberOfRepeatsAllowed": 3}, True),  # 4 fills of 6-7 days
+    ({"expectedSupplyDuration": {"value": 2, "unit": "wk", "system": b.UCUM, "code": "wk"}}, True),
+    ({"expectedSupplyDuration": {"value": 5, "unit": "days", "system": b.UCUM, "code": "d"}}, False),
+])
+def test_epic_dispense_requests_give_the_course(client: FlaskClient, dispense: dict[str, Any], fires: bool) -> None:
+    order = ibuprofen(dosageInstruction=[{"timing": TID, "doseAndRate": ONE_TAB}], dispenseRequest=dispense)
+    assert ("HAM-05" in fired(client, b.hook_request(drafts=[order]))) is fires
+
+
+@pytest.mark.parametrize(("text", "bounds", "fires"), [
+    ("Activity: bed rest", {"value": 1, "unit": "wk"}, True),
+    ("Activity: bed rest", {"value": 48, "unit": "h", "system": b.UCUM, "code": "h"}, False),
+    ("Activity as tolerated", {"value": 1, "unit": "wk"}, False),
+])
+def test_an_activity_order_in_text_only(client: FlaskClient, text: str, bounds: dict[str, Any], fires: bool) -> None:
+    order = {"resourceType": "ServiceRequest", "id": "rest-1", "status": "draft", "intent": "order",
+             "subject": b.SUBJECT, "code": {"text": text}, "occurrenceTiming": {"repeat": {"boundsDuration": bounds}}}
+    assert ("HAM-06" in fired(client, b.hook_request(drafts=[order]))) is fires
 
 
 @pytest.mark.xfail(strict=True, reason="Timing.code with a dose range (doseAndRate.doseRange '1-2 tablets') or with "
