@@ -134,6 +134,36 @@ def test_ten_weeks_delivered_and_two_more_make_exactly_twelve(client: FlaskClien
     assert not {"HAM-01", "HAM-02"} & fired(client, body)
 
 
+def test_a_chain_of_renewals_counts_every_block(client: FlaskClient) -> None:
+    """Three 4-week blocks, each based on the one before, a week apart; a fourth of 4 weeks is being signed."""
+    blocks = (prior_order("pt-a", start="2026-08-17", end="2026-09-13"),
+              prior_order("pt-b", start="2026-09-21", end="2026-10-18", basedOn=[{"reference": "ServiceRequest/pt-a"}]),
+              prior_order("pt-c", start="2026-10-26", end="2026-11-20", basedOn=[{"reference": "ServiceRequest/pt-b"}]))
+    visits = [*b.sessions("2026-08-17", 4), *b.sessions("2026-09-21", 4), *b.sessions("2026-10-26", 4)]
+    body = b.hook_request(drafts=[renewal("Continue PT", **weeks(4, 1))], serviceRequests=b.bundle(*blocks),
+                          procedures=b.bundle(*visits))
+    last_only = b.hook_request(drafts=[renewal("Continue PT", **weeks(4, 1))], serviceRequests=b.bundle(blocks[2]),
+                               procedures=b.bundle(*b.sessions("2026-10-26", 4)))
+    assert not {"HAM-01", "HAM-02"} & fired(client, body)
+    assert {"HAM-01", "HAM-02"} <= fired(client, last_only)
+
+
+def test_a_block_on_hold_that_delivered_nothing_does_not_bridge_the_break(client: FlaskClient) -> None:
+    held = prior_order("pt-b", status="on-hold", start="2026-09-21", end="2026-10-18")
+    blocks = (prior_order("pt-a", start="2026-08-17", end="2026-09-13"), held,
+              prior_order("pt-c", start="2026-10-26", end="2026-11-20"))
+    body = b.hook_request(drafts=[renewal("Physical therapy", **weeks(4, 1))], serviceRequests=b.bundle(*blocks),
+                          procedures=b.bundle(*b.sessions("2026-08-17", 4), *b.sessions("2026-10-26", 4)))
+    assert {"HAM-01", "HAM-02"} <= fired(client, body)
+
+
+def test_order_select_of_a_renewal_counts_the_recorded_block(client: FlaskClient) -> None:
+    body = b.hook_request("order-select", drafts=[renewal(), ibuprofen()], selections=["ServiceRequest/pt-1"],
+                          serviceRequests=b.bundle(prior_order()),
+                          procedures=b.bundle(*b.sessions("2026-09-01", 16, every_days=4)))
+    assert not {"HAM-01", "HAM-02"} & fired(client, body, SELECT)
+
+
 def test_an_order_resumed_after_a_hold_counts_the_sessions_before_the_hold(client: FlaskClient) -> None:
     held = prior_order(status="on-hold", start="2026-09-21", end="2026-12-14")
     held["note"] = [{"text": "On hold pending insurance authorization"}]
