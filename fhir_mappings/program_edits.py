@@ -21,8 +21,10 @@ def set_program_weeks(resource: dict[str, Any], request: Any, weeks: int) -> boo
         return True  # already as long: a program is never shortened
     timing = resource.get("occurrenceTiming")
     repeat: Any = timing.get("repeat") if isinstance(timing, dict) else None
-    if form == "text":  # the order's name states its length: say the new one there too (a display: as the text)
+    if form == "text":  # the order's name states its length: say the new one there (a display: as the text),
+        # and only there: a Timing added beside it would hide the sessions a week the name states (HAM-02)
         resource["code"]["text"] = lengthened(order_name(request) or "", days, f"{weeks} weeks")
+        return True
     if form == "occurrencePeriod":
         return set_period_end(resource["occurrencePeriod"], days)
     if form == "boundsPeriod":
