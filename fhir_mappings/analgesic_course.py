@@ -1,12 +1,18 @@
 """How long an analgesic course runs, in days (HAM-05; which orders are analgesic courses:
 fhir_mappings/analgesics.py).
 
-The length, first match wins: Timing boundsDuration; boundsPeriod; dispense expectedSupplyDuration;
-repeat.count at its frequency; dispense quantity over the daily dose, the dose, frequency or quantity read
-from the sig's words when not coded ('1 tab TDS, #42': fhir_mappings/sig_text.py). Refills
-(numberOfRepeatsAllowed) multiply the supply-based lengths. dispenseRequest.validityPeriod is when the
-prescription may be filled, not how long the drug is taken, and is never used. The form returned names
-the element that set the length, for the fix to shorten (fhir_mappings/course_edits.py).
+The length: the dosage lines' own bounds when they have any (Timing boundsDuration, boundsPeriod,
+boundsRange: how long the order itself says the drug is taken). Else how long what is supplied lasts, first
+match wins: dispense expectedSupplyDuration; repeat.count at its frequency; dispense quantity over the daily
+dose, the dose, frequency or quantity read from the sig's words when not coded ('1 tab TDS, #42':
+fhir_mappings/sig_text.py); refills (numberOfRepeatsAllowed) multiply them. A duration the order states in
+words ('x 14 days', 'for 2 weeks', 'x 7-10 days' at its upper bound; an earlier course's aside:
+stated_durations.py) is read too, and the longer of the two counts: HAM-05 is a maximum, and '1 tab BID for
+2 weeks, disp 14' tells the patient to take it for 14 days whatever the 14 tablets last (form 'text'; its fix
+rewrites the words and caps the supply to the new length). Equal readings keep the supply's form.
+dispenseRequest.validityPeriod is when the prescription may be filled, not how long the drug is taken, and
+is never used. The form returned names the element that set the length, for the fix to shorten
+(fhir_mappings/course_edits.py).
 """
 
 from __future__ import annotations
@@ -32,6 +38,15 @@ def course_days(request: Any) -> tuple[float | None, str | None]:
     lined = _dosage_line_days(request)
     if lined is not None:
         return lined
+    supplied, form = _supplied_days(request)
+    stated = plausible_days(longest_stated_days(order_texts(request)), "course")  # "q6h prn x10d", "x 14 days, #21"
+    if stated and (supplied is None or stated > supplied + 1e-9):
+        return stated, "text"  # told to take it longer than the supply lasts: the longer one (a maximum)
+    return (supplied, form) if supplied is not None else (None, None)
+
+
+def _supplied_days(request: Any) -> tuple[float | None, str | None]:
+    """How long what the order supplies lasts (supply, dose count, quantity dispensed), and the element read."""
     dispense = request.dispenseRequest
     refills = amount(dispense.numberOfRepeatsAllowed, "refills") if dispense is not None else None
     fills = 1 + (refills or 0)
@@ -53,8 +68,7 @@ def course_days(request: Any) -> tuple[float | None, str | None]:
     form = dosage_form(request) if written else None  # tablets for tablets: not '#42' for a dose in mg
     if written and per_day and dose and form is not None and written[1] in (None, form):
         return plausible_days(written[0] * fills / (dose * per_day), "course"), "sig quantity"
-    stated = longest_stated_days(order_texts(request))  # a sig that says it only in words: "q6h prn x10d"
-    return (plausible_days(stated, "course"), "text") if stated else (None, None)
+    return None, None
 
 
 def order_texts(request: Any) -> list[Any]:

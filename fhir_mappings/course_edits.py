@@ -1,8 +1,13 @@
 """Editors that shorten a draft order (order_edits.EDITORS): an analgesic course to its days (a course read
 from the sig's written quantity gets a coded one: sig_quantity_edits.py), and complete rest to its hours.
 Each sets the length in the element that states it, brings the rest of the order in line (a dispensed
-quantity or supply, refills, durations and quantities its text states), and reports what it could not
-for a change by hand (editing.report_by_hand)."""
+quantity or supply, a dose count, refills, durations and quantities its text states), and reports what it
+could not for a change by hand (editing.report_by_hand).
+
+Both lengths are maximums (HAM-05, HAM-06), so a range the text states beyond the new length ('x 7-10 days',
+'for 5 to 10 days', 'x 1-2 weeks', 'x 3-5/7': read at its upper bound) is rewritten whole to the new length
+('x 7 days'), the rest of the text as written; a range within it, an earlier course's and a dosing interval's
+('q 4-6 h') stay as written."""
 
 from __future__ import annotations
 
@@ -12,7 +17,17 @@ from typing import Any
 from fhir_mappings.analgesic_course import administrations_per_day, course_days, dose_per_administration
 from fhir_mappings.editing import days_duration, hours_duration, report_by_hand, set_period_end
 from fhir_mappings.sig_quantity_edits import cap_written_quantity, set_sig_quantity
-from fhir_mappings.stated_durations import shorten_stated
+from fhir_mappings.stated_durations import (
+    DURATION,
+    INTERVAL_BEFORE,
+    RANGE_LOW,
+    UNREAD_RANGE,
+    is_earlier,
+    is_interval,
+    shorten_stated,
+    stated_days,
+    text_fields,
+)
 from fhir_mappings.timeutil import duration_days, whole_days
 
 
@@ -25,8 +40,39 @@ def set_course_days(resource: dict[str, Any], request: Any, days: int) -> bool:
     dispense = resource.get("dispenseRequest")
     if isinstance(dispense, dict):
         _shorten_dispense(dispense, request, days)
-    report_by_hand(shorten_stated(resource, days, f"{days} days"))
+    report_by_hand(shorten_stated_lengths(resource, days, f"{days} days"))
     return cap_written_quantity(resource, request, days)
+
+
+def shorten_stated_lengths(resource: dict[str, Any], limit_days: float, phrase: str) -> list[str]:
+    """Rewrite, in place, the ranges (whole) and durations the texts state beyond `limit_days` to `phrase`
+    (see the module docstring); the fields left to change by hand (stated_durations.shorten_stated)."""
+    for _, holder, key in text_fields(resource):
+        holder[key] = ranges_shortened(holder[key], limit_days, phrase)
+    by_hand = shorten_stated(resource, limit_days, phrase)
+    return [name for name, holder, key in text_fields(resource)
+            if name in by_hand and _states_a_range_beyond(holder[key], limit_days)]
+
+
+def _states_a_range_beyond(text: str, limit_days: float) -> bool:
+    """`text` still states a range beyond `limit_days` of this order ('x 7 - 10 days', spaced: no range as
+    read), not an earlier course's ('previous 10-14 day course')."""
+    ends = {found.end() for found in UNREAD_RANGE.finditer(text)}
+    return any(m.end() in ends and stated_days(m) > limit_days + 1e-9 and not is_earlier(m)
+               for m in DURATION.finditer(text))
+
+
+def ranges_shortened(text: str, limit_days: float, phrase: str) -> str:
+    """`text` with each range of a length whose upper bound is beyond `limit_days` replaced by `phrase`."""
+    out, start = [], 0
+    for match in DURATION.finditer(text):
+        low = RANGE_LOW.search(text, 0, match.start())  # the range's lower bound: '7-' of '7-10 days'
+        if (low is None or low.start() < start or stated_days(match) <= limit_days + 1e-9 or is_interval(match)
+                or INTERVAL_BEFORE.search(text, 0, low.start()) or is_earlier(match)):
+            continue
+        out += [text[start:low.start()], phrase]
+        start = match.end()
+    return "".join(out) + text[start:]
 
 
 def _shorten_dispense(dispense: dict[str, Any], request: Any, days: int) -> None:
@@ -55,8 +101,10 @@ def _set_course_length(resource: dict[str, Any], request: Any, days: int) -> boo
                         if isinstance(d.get("timing"), dict) and isinstance(d["timing"].get("repeat"), dict)), None)
     per_day = administrations_per_day(request) or 0.0
     dose = dose_per_administration(request) or 0.0
-    if form == "text":
-        pass  # the course is stated only in words: set_course_days rewrites them
+    if form == "text" and isinstance(repeat, dict) and isinstance(repeat.get("count"), int) and per_day:
+        repeat["count"] = min(repeat["count"], math.ceil(days * per_day - 1e-9))  # its doses no longer either
+    elif form == "text":
+        pass  # the course is stated in words (beyond any supply): set_course_days rewrites them
     elif form == "boundsDuration":
         repeat["boundsDuration"] = days_duration(days)
     elif form == "boundsRange":
@@ -91,7 +139,7 @@ def limit_rest_hours(resource: dict[str, Any], request: Any, hours: int) -> bool
     """Bound a complete-rest order to `hours`, and the durations its text states ("NWB for 2 weeks")."""
     if not _set_rest_length(resource, request, hours):
         return False
-    report_by_hand(shorten_stated(resource, hours / 24, f"{hours} hours"))
+    report_by_hand(shorten_stated_lengths(resource, hours / 24, f"{hours} hours"))
     return True
 
 
