@@ -38,7 +38,8 @@ class ContextPipeline:
         self.context = cast(Any, self.nlp.add_pipe("medspacy_context", config={"rules": None, "span_attrs": None}))
         replaced = set(config["replacesDefaultRules"])
         rules = [r for r in ConTextRule.from_json(self.context.DEFAULT_RULES_FILEPATH) if r.literal not in replaced]
-        rules += [_rule(rule, config, ConTextRule) for rule in config["context_rules"]]
+        causes = {tuple(t.lower_ for t in self.nlp.make_doc(words)) for words in config["causeWords"]["words"]}
+        rules += [_rule(rule, config, ConTextRule, causes) for rule in config["context_rules"]]
         for rule in rules:  # not a component setting: spaCy's config check turns its lists into iterators
             rule.terminated_by.update(config["terminatingTypes"].get(rule.category, ()))
         self.context.add([phrase for rule in rules for phrase in _as_phrases(rule, self.nlp, ConTextRule)])
@@ -70,10 +71,15 @@ class ContextPipeline:
         return len(self.nlp.vocab.strings) - self.strings_at_start > limit
 
 
-def _rule(rule: dict[str, Any], config: dict[str, Any], rule_type: Any) -> Any:
+def _rule(rule: dict[str, Any], config: dict[str, Any], rule_type: Any, causes: set[tuple[str, ...]]) -> Any:
     """One rule of the rules file as medspaCy's ConTextRule, with how far it reaches (context_reach.py): a rule
-    that reaches back over lists (`metadata.listReach`) has that scope, its own `max_scope` kept for the rest."""
-    metadata = rule.get("metadata", {})
+    that reaches back over lists (`metadata.listReach`) has that scope, its own `max_scope` kept for the rest.
+    `metadata.notObjects` may be another rule's literal, whose list it shares; `causes` are the rules file's
+    `causeWords`, as the tokenizer splits them ('d/t': d, /, t)."""
+    metadata = dict(rule.get("metadata", {}))
+    if isinstance(metadata.get("notObjects"), str):
+        metadata["notObjects"] = next(r["metadata"]["notObjects"] for r in config["context_rules"]
+                                      if r["literal"] == metadata["notObjects"])
     shared = [rule["pattern"] for rule in config["context_rules"]
               if rule["category"] == metadata.get("sharedWith") and isinstance(rule.get("pattern"), list)]
     phrases = {tuple(w for w in choice if w) for pattern in shared
@@ -81,7 +87,7 @@ def _rule(rule: dict[str, Any], config: dict[str, Any], rule_type: Any) -> Any:
     settings = {k: v for k, v in rule.items() if k in _RULE_KEYS}
     settings["max_scope"] = metadata.get("listReach", rule.get("max_scope"))
     return rule_type(**settings, on_modifies=reaches(metadata, config["listWords"], config["clausePredicates"]["words"],
-                                                     rule.get("max_scope"), {p for p in phrases if p}))
+                                                     rule.get("max_scope"), {p for p in phrases if p}, causes))
 
 
 def _as_phrases(rule: Any, nlp: Any, rule_type: Any) -> list[Any]:

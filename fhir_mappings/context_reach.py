@@ -8,12 +8,14 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable
 from typing import Any
 
+BREAKS = frozenset({",", ":", ";", "–", "—", "("})  # after a stop's cause, these open what it stops ('2/2 pain: RDLs')
+HEADS = frozenset({":", "–", "—"})  # what a stop stops may be listed after one ('Stopped due to pain: Nordics, RDLs')
 ITEM_WORDS = 4  # at most this many words in one item of a list a stop reaches back over ('single-leg glute bridges')
 
 
 def reaches(metadata: dict[str, Any], list_words: Iterable[str], predicates: Iterable[str] = (),
-            plain_scope: int | None = None,
-            shared: Collection[tuple[str, ...]] = ()) -> Callable[[Any, Any, Any], bool] | None:
+            plain_scope: int | None = None, shared: Collection[tuple[str, ...]] = (),
+            causes: Collection[tuple[str, ...]] = ()) -> Callable[[Any, Any, Any], bool] | None:
     """`metadata.before`: a BIDIRECTIONAL modifier reaches this many tokens back (and to the sentence end).
     `metadata.clauseMarks`: a modifier does not reach over a mark that ends a clause of its own and opens
     another: written after its concept, when words stand between the mark and the modifier ('Nordic curls
@@ -28,10 +30,15 @@ def reaches(metadata: dict[str, Any], list_words: Iterable[str], predicates: Ite
     stopped'). `metadata.adjacentFor`: of a concept set listed, the modifier reaches only a mention at most that
     many words away, no comma or list word between ('eccentric calf raises', not 'Nordics, calf raises'), and
     not one whose exercise it shares with a muscle it is listed with (`metadata.sharedWith`, a category whose
-    rules' words name that muscle: 'eccentric calf and hamstring raises', 'hamstring and calf eccentrics')."""
+    rules' words name that muscle: 'eccentric calf and hamstring raises', 'hamstring and calf eccentrics').
+    `metadata.listAhead`: a stop written before a list reaches every short item of it, none with a predicate,
+    dose or '-ed' word of its own ('Stopped Nordics, bridges, RDLs'; not 'Stop sprinting, Nordics ok').
+    `metadata.notItsCause`: a stop does not reach a mention after one of `causes` ('due to', '2/2': 'Nordics
+    stopped due to pain' affirms the pain), unless a mark stands between ('D/C'd 2/2 pain: Nordics, RDLs')."""
     tokens, marks, joins = metadata.get("before"), frozenset(metadata.get("clauseMarks", ())), frozenset(list_words)
     not_objects, adjacent_for = frozenset(metadata.get("notObjects", ())), metadata.get("adjacentFor", {})
     own, plain = frozenset(predicates), plain_scope if metadata.get("listReach") is not None else None
+    ahead, causes = bool(metadata.get("listAhead")), causes if metadata.get("notItsCause") else ()
     if tokens is None and not marks and not adjacent_for:
         return None
 
@@ -49,6 +56,22 @@ def reaches(metadata: dict[str, Any], list_words: Iterable[str], predicates: Ite
             if size > ITEM_WORDS:
                 return False
         return separators > 0 and not is_clause(words)
+
+    def is_mark(token: Any, kinds: frozenset[str]) -> bool:  # a hyphen only when spaced: not 'hamstring-related'
+        return token.text in kinds or token.text == "-" and bool(token.nbor(-1).whitespace_)
+
+    def cause_at(doc: Any, at: int) -> bool:  # one of `causes` at token `at`
+        return any(tuple(t.lower_ for t in doc[at:at + len(phrase)]) == phrase for phrase in causes)
+
+    def after_cause(words: Any) -> bool:  # a cause, no mark after it: 'stopped due to (increased) pain'
+        at = next((t.i for t in words if cause_at(t.doc, t.i)), None)
+        return at is not None and not any(is_mark(t, BREAKS) for t in words if t.i > at)
+
+    def item_rest(target: Any) -> Any:  # the words after a mention up to the next mark, cause or sentence end
+        doc = target.doc
+        end = next((t.i for t in doc[target.end:target.sent.end] if t.text in marks or cause_at(doc, t.i)),
+                   target.sent.end)
+        return doc[target.end:end]
 
     def names_shared(doc: Any, at: int, step: int) -> bool:  # one of `shared`'s phrases at token `at`
         for phrase in shared:
@@ -76,10 +99,17 @@ def reaches(metadata: dict[str, Any], list_words: Iterable[str], predicates: Ite
                 return False
             return not listed_with(doc, modifier.start - 1, -1) if after else not listed_with(doc, modifier.end, 1)
         if target.start >= modifier.end:  # the concept after the modifier
+            between = doc[modifier.end:target.start]
+            if causes and after_cause(between):
+                return False  # the stop's cause, not its object
+            listed = doc[max((t.i + 1 for t in between if is_mark(t, HEADS)), default=modifier.end):target.start]
+            if ahead and any(t.text in marks for t in listed) and is_list(listed):
+                return not is_clause(item_rest(target))  # 'Stopped Nordics, bridges, RDLs', 'D/C'd 2/2 pain: ..'
             if plain is not None and target.start - modifier.end >= plain:
                 return False
-            last = max((t.i for t in doc[modifier.end:target.start] if t.text in marks), default=None)
-            return last is None or any(t.lower_ in joins for t in doc[last:target.start])
+            last = max((t.i for t in between if t.text in marks), default=None)
+            return last is None or any(t.lower_ in joins for t in doc[last:target.start]) \
+                and not (ahead and is_clause(doc[last:target.start]))  # 'Stopped Nordics, continue RDLs and ..'
         if tokens is not None and modifier.start - target.end > tokens:
             return False
         if plain is not None and modifier.start - target.end >= plain and not is_list(doc[target.end:modifier.start]):

@@ -6,7 +6,7 @@ stages: the concept set's text patterns find candidate mentions (one regex, anch
 only when one matches does medspaCy's ConText (NegEx's successor: Harkema et al. 2009; Eyre et al. 2021)
 judge them. The pipeline (fhir_mappings/context_pipeline.py) is spaCy's blank English tokenizer, a rule-based
 sentence splitter and ConText with its default English rules plus ours (`assertion/context-rules.json`: each
-rule names its source; the file also names the three default rules it replaces). The matched spans are
+rule names its source; the file also names the default rules it replaces). The matched spans are
 ConText's targets, labelled with the concept set's id, so it judges exactly our mentions, each modifier within
 its sentence. A mention counts when none of its modifiers is in a category the rules file's `notAffirmed`
 lists, unless the concept set accepts that category (`TextConcept.counted`: a discontinuation written in the

@@ -8,6 +8,8 @@ activity, rest: 'Discontinue - goals met' stops the therapy, 'stop sprinting' do
 as stated ('d/t pain', 'not tolerating': stopped-for-pain), never from a bare pain word: 'pain-free' and 'PT
 for hamstring pain' are no reason to stop, nor is pain resolved, absent or no worse ('Nordics stopped - no more
 pain', 'PT discontinued, pain resolved, goals met': ConText's RESOLVED rules, assertion/context-rules.json).
+A stop for pain stays one when the pain resolved later ('Stopped due to pain, now resolved', 'held for pain x1
+wk - pain now resolved'), and a reasonCode written as a sentence states its reason ('Nordics stopped due to pain').
 """
 
 from __future__ import annotations
@@ -46,12 +48,14 @@ def _names_what_it_stops(raw: dict[str, Any]) -> bool:
 
 def stopped_for_pain(raw: dict[str, Any], read_reason_code: bool = True) -> bool:
     """Pain or intolerance stated as the reason in the order's text ('d/t pain', 'not tolerating'), or given
-    as its reasonCode (a draft's own reason; a recorded order's reasonCode is its indication)."""
+    as its reasonCode (a draft's own reason; a recorded order's reasonCode is its indication), as a word
+    ('Increased pain') or a sentence stating it ('Nordics stopped due to pain, now resolved')."""
     if names(raw, "stopped-for-pain"):
         return True
     reasons = raw.get("reasonCode") if read_reason_code else None
-    concepts = concept_set("pain-or-intolerance")
-    return isinstance(reasons, list) and any(concepts.matches_concept(r) for r in reasons)
+    concepts, stated = concept_set("pain-or-intolerance"), concept_set("stopped-for-pain")
+    return isinstance(reasons, list) and any(concepts.matches_concept(r) or stated.matches_concept(r)
+                                             for r in reasons)
 
 
 def stop_reason(raw: dict[str, Any]) -> str | None:
