@@ -50,6 +50,9 @@ CATEGORIES = [
     ("RESOLVED", "pain resolved, absent or no worse",
      '"Nordics stopped - no more pain", "PT discontinued, pain resolved, goals met", "pain-free now" (read for '
      'the reason a stop gives: no stop for pain)', "-"),
+    ("OTHER_TIMING", "the timing of something else than the order",
+     '"Review in 2 weeks", "f/u 2/52", "RTC in 2 weeks", "strain 3 weeks ago", "symptoms for 3 weeks" (read for '
+     'the length an order states: not its length; "NWB until review in 2 weeks" is)', "-"),
 ]
 
 OUTRO = """

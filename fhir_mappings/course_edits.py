@@ -22,8 +22,8 @@ from fhir_mappings.stated_durations import (
     INTERVAL_BEFORE,
     RANGE_LOW,
     UNREAD_RANGE,
-    is_earlier,
     is_interval,
+    is_not_its_own,
     shorten_stated,
     stated_days,
     text_fields,
@@ -58,7 +58,7 @@ def _states_a_range_beyond(text: str, limit_days: float) -> bool:
     """`text` still states a range beyond `limit_days` of this order ('x 7 - 10 days', spaced: no range as
     read), not an earlier course's ('previous 10-14 day course')."""
     ends = {found.end() for found in UNREAD_RANGE.finditer(text)}
-    return any(m.end() in ends and stated_days(m) > limit_days + 1e-9 and not is_earlier(m)
+    return any(m.end() in ends and stated_days(m) > limit_days + 1e-9 and not is_not_its_own(m)
                for m in DURATION.finditer(text))
 
 
@@ -68,7 +68,7 @@ def ranges_shortened(text: str, limit_days: float, phrase: str) -> str:
     for match in DURATION.finditer(text):
         low = RANGE_LOW.search(text, 0, match.start())  # the range's lower bound: '7-' of '7-10 days'
         if (low is None or low.start() < start or stated_days(match) <= limit_days + 1e-9 or is_interval(match)
-                or INTERVAL_BEFORE.search(text, 0, low.start()) or is_earlier(match)):
+                or INTERVAL_BEFORE.search(text, 0, low.start()) or is_not_its_own(match)):
             continue
         out += [text[start:low.start()], phrase]
         start = match.end()

@@ -59,10 +59,11 @@ def is_interval(match: re.Match[str]) -> bool:
 
 def longest_stated_days(texts: Iterable[Any], low: bool = False) -> float | None:
     """The longest duration the texts state ("x10d", "for 2 weeks", "Bed rest x 10 days"), dosing intervals
-    and earlier courses aside: how long an order runs when it says so only in words. None when none states one.
+    and durations of something else (`is_not_its_own`) aside: how long an order runs when it says so only in
+    words. None when none states one.
     A range counts its upper bound, or its lower bound when `low` (see the module docstring)."""
     found = [stated_days(m, low) for text in texts if isinstance(text, str) for m in DURATION.finditer(text)
-             if not is_interval(m) and not is_earlier(m)]
+             if not is_interval(m) and not is_not_its_own(m)]
     return max(found, default=None)
 
 
@@ -71,13 +72,17 @@ DURATION_LABEL = "stated-duration"  # what the assertion rules call a stated dur
 
 @cache
 def _durations() -> TextConcept:
-    """Stated durations for the assertion step: only the historical category keeps one from counting."""
-    return TextConcept(DURATION_LABEL, DURATION, not_affirmed() - {"HISTORICAL"})
+    """Stated durations for the assertion step: only an earlier course's and another event's timing keep one
+    from counting."""
+    return TextConcept(DURATION_LABEL, DURATION, not_affirmed() - {"HISTORICAL", "OTHER_TIMING"})
 
 
-def is_earlier(match: re.Match[str]) -> bool:
-    """The duration is an earlier course's or order's ('previous 2-week course finished; now 5 days'), read
-    with its assertion status (fhir_mappings/text_assertion.py; rule 'earlier course')."""
+def is_not_its_own(match: re.Match[str]) -> bool:
+    """The duration is not the order's own length, read with its assertion status (fhir_mappings/
+    text_assertion.py): an earlier course's or order's ('previous 2-week course finished; now 5 days': rule
+    'earlier course'), or the timing of another event: a review or follow-up ('Review in 2 weeks', 'f/u 2/52'),
+    how long ago ('strain 3 weeks ago'), how long symptoms have lasted ('symptoms for 3 weeks'): category
+    OTHER_TIMING. A fix leaves them as written."""
     current = counted_mentions(match.string, _durations())
     start = match.start()
     return not any(s <= start < e or start <= s < match.end() for s, e in current)
@@ -134,8 +139,8 @@ def shortened(text: str, limit_days: float, phrase: str) -> tuple[str, bool]:
 
     def replace(match: re.Match[str]) -> str:
         same = DURATION.match(text, match.start())  # the text's own, not the masked copy's
-        earlier = same is not None and is_earlier(same)  # an earlier course's length stays as written
-        return phrase if stated_days(match) > limit_days + 1e-9 and not earlier else match.group(0)
+        other = same is not None and is_not_its_own(same)  # an earlier course's length, a review: as written
+        return phrase if stated_days(match) > limit_days + 1e-9 and not other else match.group(0)
 
     out, start = [], 0
     for match in DURATION.finditer(masked):
