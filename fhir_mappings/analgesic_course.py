@@ -10,6 +10,16 @@ words ('x 14 days', 'for 2 weeks', 'x 7-10 days' at its upper bound; an earlier 
 stated_durations.py) is read too, and the longer of the two counts: HAM-05 is a maximum, and '1 tab BID for
 2 weeks, disp 14' tells the patient to take it for 14 days whatever the 14 tablets last (form 'text'; its fix
 rewrites the words and caps the supply to the new length). Equal readings keep the supply's form.
+
+The daily dose is the most the order allows (fhir_mappings/daily_dose.py), so the course read from a quantity
+is the shortest that quantity lasts: a dose range (doseAndRate.doseRange '1-2 tablets', or '1-2 tabs TDS prn
+#42', 'one to two tablets three times a day, #60' in words) at its highest dose, and HAM-05 fires only when
+even that takes longer than the maximum (assuming the low dose would give false cards); a maximum a day the
+order states (maxDosePerPeriod, 'max 6 tabs/day') caps it. With no dose at all (none coded, none in words, no
+maxDosePerAdministration) only a stated maximum a day gives a defensible shortest course; otherwise the
+course stays unread: any tablets per dose assumed (one? the largest single dose of the product's strength?)
+would be a clinical number neither the guideline nor the order states, and no fix could be written for it.
+
 dispenseRequest.validityPeriod is when the prescription may be filled, not how long the drug is taken, and
 is never used. The form returned names the element that set the length, for the fix to shorten
 (fhir_mappings/course_edits.py).
@@ -19,9 +29,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from fhir_mappings.dosing_frequency import per_day_of_code
-from fhir_mappings.medications import medication_text
-from fhir_mappings.sig_text import counted_form, dose_in, per_day_in, quantity_in
+from fhir_mappings.daily_dose import (
+    administrations_per_day,
+    dosage_form,
+    most_per_day,
+    order_texts,
+    unit_of,
+)
+from fhir_mappings.sig_text import quantity_in
 from fhir_mappings.stated_durations import longest_stated_days
 from fhir_mappings.timeutil import (
     amount,
@@ -30,7 +45,6 @@ from fhir_mappings.timeutil import (
     plausible_days,
     range_days,
     to_date,
-    unit_days,
 )
 
 
@@ -59,25 +73,16 @@ def _supplied_days(request: Any) -> tuple[float | None, str | None]:
         count = amount(repeat.count, "dose count") if repeat is not None else None
         if count and per_day:
             return plausible_days(count / per_day, "course"), "count"
-    dose = dose_per_administration(request)
+    most = most_per_day(request)  # the highest dose at the frequency, or a maximum a day
     quantity = dispense.quantity if dispense is not None else None
     dispensed = amount(quantity.value, "dispensed quantity") if quantity is not None else None
-    if dispensed and per_day and dose and _same_unit(quantity, request):
-        return plausible_days(dispensed * fills / (dose * per_day), "course"), "quantity"
+    if dispensed and most and most[1] is not None and unit_of(quantity) == most[1]:  # tablets for tablets
+        return plausible_days(dispensed * fills / most[0], "course"), "quantity"
     written = quantity_in(order_texts(request)) if quantity is None else None  # '#42' in the sig only
     form = dosage_form(request) if written else None  # tablets for tablets: not '#42' for a dose in mg
-    if written and per_day and dose and form is not None and written[1] in (None, form):
-        return plausible_days(written[0] * fills / (dose * per_day), "course"), "sig quantity"
+    if written and most and form is not None and most[1] == form and written[1] in (None, form):
+        return plausible_days(written[0] * fills / most[0], "course"), "sig quantity"
     return None, None
-
-
-def order_texts(request: Any) -> list[Any]:
-    """The free text of a MedicationRequest where a sig states its course: the medication text (order entry
-    often writes the whole sig there), dosage text and instructions, notes."""
-    texts: list[Any] = [medication_text(request)]
-    for dosage in request.dosageInstruction or []:
-        texts += [dosage.text, dosage.patientInstruction]
-    return texts + [note.text for note in request.note or []]
 
 
 def _dosage_line_days(request: Any) -> tuple[float | None, str] | None:
@@ -127,55 +132,3 @@ def _line_days(repeat: Any) -> tuple[float | None, str | None]:
     if ranged:
         return ranged, "boundsRange"
     return None, None
-
-
-def _same_unit(quantity: Any, request: Any) -> bool:
-    """Dispensed and per-dose amounts in the same unit (tablets and tablets, not tablets and mg)."""
-    dose = coded_dose(request)
-    if dose is None:  # a dose the sig states in words ('1 tab'): its form and the quantity's
-        form = counted_form(quantity.code) or counted_form(quantity.unit)
-        return form is not None and form == dosage_form(request)
-    units = [(q.code or q.unit or "").strip().lower() for q in (quantity, dose) if q is not None]
-    return len(units) == 2 and units[0] == units[1]
-
-
-def coded_dose(request: Any) -> Any:
-    """The first dosage line's coded doseQuantity, or None."""
-    return next((dr.doseQuantity for d in request.dosageInstruction or [] for dr in d.doseAndRate or []
-                 if dr.doseQuantity is not None), None)
-
-
-def dosage_form(request: Any) -> str | None:
-    """The counted form a dose is in: the coded dose's unit ('tablet', 'TAB', '{tbl}'), else the form the
-    sig's words name ('1 tab': tablet); None for a dose in mg or none stated."""
-    coded = coded_dose(request)
-    if coded is not None:
-        return counted_form(coded.code) or counted_form(coded.unit)
-    written = dose_in(order_texts(request))
-    return written[1] if written else None
-
-
-def administrations_per_day(request: Any) -> float | None:
-    for dosage in request.dosageInstruction or []:
-        repeat = dosage.timing.repeat if dosage.timing else None
-        if repeat is None:
-            coded = per_day_of_code(dosage.timing.code) if dosage.timing else None  # 'TID', 'Q8H'
-            if coded:
-                return coded
-            continue
-        frequency = amount(repeat.frequencyMax or repeat.frequency, "frequency")
-        period, per_unit = amount(repeat.period, "period"), unit_days(repeat.periodUnit)
-        if frequency and period and per_unit:
-            return frequency / (period * per_unit)
-    return per_day_in(order_texts(request))  # only in the sig's words: '1 tab TDS'
-
-
-def dose_per_administration(request: Any) -> float | None:
-    for dosage in request.dosageInstruction or []:
-        for dose_rate in dosage.doseAndRate or []:
-            quantity = dose_rate.doseQuantity
-            value = amount(quantity.value, "dose") if quantity is not None else None
-            if value:
-                return value
-    written = dose_in(order_texts(request))  # only in the sig's words: '1 tab'
-    return written[0] if written else None

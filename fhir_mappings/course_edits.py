@@ -14,7 +14,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from fhir_mappings.analgesic_course import administrations_per_day, course_days, dose_per_administration
+from fhir_mappings.analgesic_course import course_days
+from fhir_mappings.daily_dose import administrations_per_day, most_per_day
 from fhir_mappings.editing import days_duration, hours_duration, report_by_hand, set_period_end
 from fhir_mappings.sig_quantity_edits import cap_written_quantity, set_sig_quantity
 from fhir_mappings.stated_durations import (
@@ -85,9 +86,9 @@ def _shorten_dispense(dispense: dict[str, Any], request: Any, days: int) -> None
         dispense["expectedSupplyDuration"] = days_duration(days)
     quantity = dispense.get("quantity")
     if isinstance(quantity, dict) and isinstance(quantity.get("value"), int | float):
-        per_day, dose = administrations_per_day(request), dose_per_administration(request)
-        if per_day and dose:
-            quantity["value"] = min(quantity["value"], math.ceil(days * per_day * dose - 1e-9))
+        most = most_per_day(request)  # the highest dose at the frequency: the shortest course it lasts
+        if most:
+            quantity["value"] = min(quantity["value"], math.ceil(days * most[0] - 1e-9))
         else:
             report_by_hand(["dispenseRequest.quantity"])
 
@@ -100,7 +101,7 @@ def _set_course_length(resource: dict[str, Any], request: Any, days: int) -> boo
     repeat: Any = next((d["timing"]["repeat"] for d in resource.get("dosageInstruction") or []
                         if isinstance(d.get("timing"), dict) and isinstance(d["timing"].get("repeat"), dict)), None)
     per_day = administrations_per_day(request) or 0.0
-    dose = dose_per_administration(request) or 0.0
+    most = most_per_day(request)
     if form == "text" and isinstance(repeat, dict) and isinstance(repeat.get("count"), int) and per_day:
         repeat["count"] = min(repeat["count"], math.ceil(days * per_day - 1e-9))  # its doses no longer either
     elif form == "text":
@@ -115,8 +116,8 @@ def _set_course_length(resource: dict[str, Any], request: Any, days: int) -> boo
         dispense["expectedSupplyDuration"] = days_duration(days)
     elif form == "count" and per_day:
         repeat["count"] = math.ceil(days * per_day - 1e-9)
-    elif form == "quantity" and per_day and dose:
-        dispense["quantity"]["value"] = math.ceil(days * per_day * dose - 1e-9)
+    elif form == "quantity" and most:
+        dispense["quantity"]["value"] = math.ceil(days * most[0] - 1e-9)
     elif form == "sig quantity":  # '1 tab TDS, #42' in words only: a coded quantity, the words rewritten
         return set_sig_quantity(resource, request, days)
     else:

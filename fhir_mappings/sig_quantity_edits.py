@@ -3,8 +3,9 @@ tablets'), brought in line when a suggestion caps the course (fhir_mappings/cour
 clinician signs says one quantity in its structure and its words.
 
 A course read from the sig's quantity alone (form 'sig quantity': 'ibuprofen 400 mg, 1 tab TDS, #42') gets a
-coded dispenseRequest.quantity of what the new course takes at the stated dose and frequency (in the dose's
-own unit when coded, else the tablet or capsule form: v3 orderableDrugForm TAB or CAP), and every quantity
+coded dispenseRequest.quantity of what the new course takes at most: the highest dose ('1-2 tabs': 2) at the
+frequency, or the maximum a day the order states (daily_dose.py), in the dose's own unit when coded, else the
+tablet or capsule form (v3 orderableDrugForm TAB or CAP), and every quantity
 written larger than that is rewritten to the same number, the rest of the text as written. Earlier courses'
 lengths stay as written (stated_durations.shorten_stated).
 
@@ -20,13 +21,7 @@ import math
 from collections.abc import Iterator
 from typing import Any
 
-from fhir_mappings.analgesic_course import (
-    administrations_per_day,
-    coded_dose,
-    dosage_form,
-    dose_per_administration,
-    order_texts,
-)
+from fhir_mappings.daily_dose import coded_dose, dosage_form, most_per_day, order_texts
 from fhir_mappings.editing import report_by_hand
 from fhir_mappings.medications import medication_text_holder
 from fhir_mappings.sig_text import quantity_in_words, written_quantities
@@ -51,9 +46,10 @@ def sig_fields(resource: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any], 
 
 
 def course_quantity(request: Any, days: int) -> int | None:
-    """What `days` of the order take at its dose and frequency (coded or in the sig's words), or None."""
-    per_day, dose = administrations_per_day(request), dose_per_administration(request)
-    return math.ceil(days * per_day * dose - 1e-9) if per_day and dose else None
+    """What `days` of the order take at most: its highest dose at its frequency (coded or in the sig's words),
+    or the maximum a day it states (daily_dose.most_per_day); None when neither is stated."""
+    most = most_per_day(request)
+    return math.ceil(days * most[0] - 1e-9) if most else None
 
 
 def set_sig_quantity(resource: dict[str, Any], request: Any, days: int) -> bool:

@@ -6,7 +6,10 @@ quantity is written, and whether it is also in words ('#40 (forty)'), for a fix 
 (fhir_mappings/sig_quantity_edits.py).
 
 Only counted forms are a dose: '400 mg' is the strength of each tablet, not how many are taken. A sig that
-names several frequencies ('BD, may increase to TDS') is read at the most frequent: the check is a maximum.
+names several frequencies ('BD, may increase to TDS') is read at the most frequent, and a dose range ('1-2 tabs',
+'one to two tablets', '1 or 2 caps') at its highest dose: the check is a maximum. A frequency is also read as
+a count a day ('three times a day', '3x daily'). A maximum a day ('max 6 tabs/day', 'not more than 8 tablets in
+24 hours', 'max daily dose 6 tabs') is read apart (`max_per_day_in`) and is never a dose.
 """
 
 from __future__ import annotations
@@ -53,7 +56,21 @@ QUANTITY_IN_WORDS = re.compile(
     re.IGNORECASE,
 )
 SPELLED_AFTER = re.compile(rf"\s*(?:{_FORM})?\s*[(\[]\s*(?:{_NUMBER_WORD})\s*[)\]]", re.IGNORECASE)
-DOSE = re.compile(rf"(?<![\w.#])(?P<n>{_AMOUNT})\s*(?P<form>{_FORM})\b", re.IGNORECASE)
+# A dose, or a dose range read at its highest ('1-2 tabs', 'one to two tablets', '1 or 2 caps').
+DOSE = re.compile(rf"(?<![\w.#])(?:(?P<low>{_AMOUNT})\s*(?:-|\u2013|to|or)\s*)?(?P<n>{_AMOUNT})\s*(?P<form>{_FORM})\b",
+                  re.IGNORECASE)
+# How many times a day as a count ('three times a day', '3x daily', 'twice a day', '4 times per day').
+TIMES_A_DAY = re.compile(r"\b(?:(?P<n>\d+|one|two|three|four|five|six)\s*(?:x|times)|(?P<w>once|twice|thrice))\s*"
+                         r"(?:(?:a|per|each|every)\s+|/\s*)?(?:day|daily)\b", re.IGNORECASE)
+_TIMES = {"once": 1.0, "twice": 2.0, "thrice": 3.0, "four": 4.0, "five": 5.0, "six": 6.0}
+# The most to take in a day: a cap, not a dose ('max 6 tabs/day', 'no more than 8 tablets in 24 hours',
+# 'up to 6 a day', 'max daily dose: 6 tabs'); the form unnamed is the dose's own.
+_DAY = r"(?:/\s*|\s+(?:per|a|in|each|every)\s+|\s+)(?:day|24\s*h(?:ours?|rs?)?|daily)\b"
+MAX_PER_DAY = re.compile(
+    rf"\b(?:max(?:imum)?\.?(?:\s+of)?|(?:do\s+)?not\s+(?:to\s+)?exceed|(?:not|no)\s+more\s+than|up\s+to)"
+    rf"\s*:?\s*(?P<n>\d+(?:\.\d+)?)\s*(?P<form>{_FORM})?{_DAY}"
+    rf"|\bmax(?:imum)?\.?\s+(?:daily|per\s+day)(?:\s+dose)?\s*:?\s*(?P<nd>\d+(?:\.\d+)?)\s*(?P<formd>{_FORM})?",
+    re.IGNORECASE)
 
 
 @cache
@@ -74,6 +91,7 @@ def per_day_in(texts: Iterable[Any]) -> float | None:
     for text in texts:
         if isinstance(text, str):
             found = [float(table[m.group(0).lower()]) for m in _frequency_words().finditer(text)]
+            found += [_count(m.group("n") or m.group("w")) for m in TIMES_A_DAY.finditer(text)]
             if found:
                 return max(found)
     return None
@@ -86,10 +104,27 @@ def dose_in(texts: Iterable[Any]) -> tuple[float, str] | None:
         if not isinstance(text, str):
             continue
         quantities = {m.start("n") if m.group("n") else m.start("nx") for m in QUANTITY.finditer(text)}
+        caps = [m.span() for m in MAX_PER_DAY.finditer(text)]
         for match in DOSE.finditer(text):
-            if match.start() not in quantities:
-                number = match.group("n").lower()
-                return AMOUNT_WORDS.get(number) or float(number), COUNTED_FORMS[match.group("form").lower()]
+            if match.start("n") not in quantities and not any(a <= match.start("n") < b for a, b in caps):
+                return _count(match.group("n")), COUNTED_FORMS[match.group("form").lower()]  # a range's high
+    return None
+
+
+def _count(number: str) -> float:
+    word = number.lower()
+    return AMOUNT_WORDS.get(word) or _TIMES.get(word) or float(word)
+
+
+def max_per_day_in(texts: Iterable[Any]) -> tuple[float, str | None] | None:
+    """The most the sig allows in a day ('max 6 tabs/day': 6 tablets) and its form when named, from the first
+    text stating one (the lowest when it states several)."""
+    for text in texts:
+        found = [m for m in MAX_PER_DAY.finditer(text)] if isinstance(text, str) else []
+        if found:
+            match = min(found, key=lambda m: float(m.group("n") or m.group("nd")))
+            form = match.group("form") or match.group("formd")
+            return float(match.group("n") or match.group("nd")), COUNTED_FORMS[form.lower()] if form else None
     return None
 
 
