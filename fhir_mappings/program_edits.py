@@ -10,7 +10,7 @@ from typing import Any
 
 from fhir_mappings.editing import set_period_end, weeks_duration
 from fhir_mappings.stated_durations import lengthened
-from fhir_mappings.therapy import order_name, planned_days, planned_sessions, sessions_per_day
+from fhir_mappings.therapy import order_name, planned_days, planned_sessions, timing_per_day
 from fhir_mappings.timeutil import days_after, to_date
 
 
@@ -30,7 +30,7 @@ def set_program_weeks(resource: dict[str, Any], request: Any, weeks: int) -> boo
     if form == "boundsPeriod":
         return set_period_end(repeat["boundsPeriod"], days)
     if form == "count":
-        per_day = sessions_per_day(request.occurrenceTiming.repeat)
+        per_day = timing_per_day(request.occurrenceTiming)
         if per_day is None:
             return False
         repeat["count"] = max(int(repeat["count"]), math.ceil(per_day * days - 1e-9))
@@ -65,21 +65,22 @@ def set_sessions(resource: dict[str, Any], request: Any, sessions: int) -> bool:
         repeat["count"] = sessions
         return True
     if form == "frequency":
-        per_day = sessions_per_day(request.occurrenceTiming.repeat)
+        per_day = timing_per_day(request.occurrenceTiming)
         return per_day is not None and set_program_weeks(resource, request, math.ceil(sessions / per_day / 7 - 1e-9))
     return False
 
 
 def set_sessions_per_week(resource: dict[str, Any], request: Any, per_week: int) -> bool:
     """Raise a weekly frequency to `per_week` sessions, over the same weeks (never lowers it)."""
-    repeat: Any = (resource.get("occurrenceTiming") or {}).get("repeat")
-    parsed = request.occurrenceTiming.repeat if request.occurrenceTiming else None
-    per_day = sessions_per_day(parsed) if parsed is not None else None
+    timing: Any = resource.get("occurrenceTiming") or {}
+    repeat: Any = timing.get("repeat")
+    per_day = timing_per_day(request.occurrenceTiming)
     if not isinstance(repeat, dict) or per_day is None:
         return False
     if per_day * 7 >= per_week - 1e-9:
         return True
     repeat.update({"frequency": per_week, "period": 1, "periodUnit": "wk"})
+    timing.pop("code", None)  # a code ('QOD') would say the frequency raised
     return True
 
 

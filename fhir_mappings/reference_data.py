@@ -17,7 +17,15 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from fhir_mappings import analgesics, dosing_frequency, order_edits, stated_durations, terminology, text_assertion
+from fhir_mappings import (
+    analgesics,
+    dosing_frequency,
+    order_edits,
+    session_rates,
+    stated_durations,
+    terminology,
+    text_assertion,
+)
 
 
 class ReferenceDataError(RuntimeError):
@@ -151,7 +159,8 @@ def check_reference_data() -> None:
 
 def _check_context_rules(rules: ContextRules) -> None:
     """Every rule names a listed source and only concept sets that exist (a misspelt id would never apply)."""
-    path, known = text_assertion.RULES_FILE, {*terminology.CONCEPT_SETS, stated_durations.DURATION_LABEL}
+    path, known = text_assertion.RULES_FILE, {*terminology.CONCEPT_SETS, stated_durations.DURATION_LABEL,
+                                             session_rates.INTERVAL_LABEL}
     for rule in rules.context_rules:
         unnamed = [s.strip() for s in rule.metadata.source.split(";") if s.strip() not in rules.sources]
         unknown = sorted((set(rule.allowed_types or []) | set(rule.excluded_types or [])) - known)

@@ -20,6 +20,7 @@ from collections.abc import Iterable, Iterator
 from functools import cache
 from typing import Any
 
+from fhir_mappings.session_rates import stated_sessions_per_week as stated_sessions_per_week  # read here too
 from fhir_mappings.text_assertion import TextConcept, counted_mentions, not_affirmed
 
 # Unit words as clinicians and order-entry systems abbreviate them, in days; "/7" and "/52" are the British
@@ -32,16 +33,21 @@ NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, 
                 "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fourteen": 14, "twenty-one": 21, "thirty": 30,
                 "a": 1, "an": 1}
 _UNIT = "|".join(sorted(UNIT_DAYS, key=len, reverse=True))
+# A renewal's length counts on from the block before it, said between number and unit: "x 6 more wks", "6
+# additional weeks", "for 4 further weeks", "an extra week" (kept when a fix rewrites the length: `_with_more`).
+_MORE = r"(?:(?P<more>more|additional|add'?l|further|extra)\s+)?"
 # "a" and "an" count one only before a whole unit word ("for a fortnight", "for a week"), never "a d" or "a h".
 _NUMBER = (r"\d+(?:\.\d+)?|" + "|".join(sorted(set(NUMBER_WORDS) - {"a", "an"}, key=len, reverse=True))
-           + r"|a(?=\s+(?:day|week|fortnight|month)\b)|an(?=\s+hour\b)")
+           + r"|a(?=\s+(?:(?:more|further|extra)\s+)?(?:day|week|fortnight|month)\b)"
+           + r"|an(?=\s+(?:(?:additional|extra)\s+(?:day|week|fortnight|month)|hour)\b)")
 # (not followed by "/": "5/7/2026" is a date)
-DURATION = re.compile(rf"(?:(?<=[x×])|(?<![\w.]))(?P<n>{_NUMBER})\s*-?\s*(?P<unit>{_UNIT})\b(?!/)", re.IGNORECASE)
+DURATION = re.compile(rf"(?:(?<=[x×])|(?<![\w.]))(?P<n>{_NUMBER})\s*-?\s*{_MORE}(?P<unit>{_UNIT})\b(?!/)",
+                      re.IGNORECASE)
 # The lower bound of a range a duration ends ("10-" or "10 to " before "14 wks"); a spaced dash is no range
 # ("phase 2 - 6 weeks").
 RANGE_LOW = re.compile(rf"(?:(?<=[x×])|(?<![\w./]))(?P<n>{_NUMBER})(?:[-–]|\s+to\s+)$", re.IGNORECASE)
 # A duration in a form not rewritten here: a range ("10-14 days").
-UNREAD_RANGE = re.compile(rf"\d+\s*(?:-|to)\s*\d+\s*(?:{_UNIT})\b(?!/)", re.IGNORECASE)
+UNREAD_RANGE = re.compile(rf"\d+\s*(?:-|to)\s*\d+\s*{_MORE}(?:{_UNIT})\b(?!/)", re.IGNORECASE)
 
 
 # A dosing or care interval ("every 8 hours", "q6h", "20 min per hour", "3 times a day", "twice a week"), not
@@ -88,27 +94,6 @@ def is_not_its_own(match: re.Match[str]) -> bool:
     return not any(s <= start < e or start <= s < match.end() for s, e in current)
 
 
-# Sessions a week as orders write them: "2x/wk", "2 x per week", "3 times a week", "2-3x/week" (the lower
-# bound: the checks are minimums), "twice weekly", and the Latin-style abbreviations of order entry (QW, BIW,
-# TIW: ISMP's list of error-prone abbreviations names them as written in practice).
-PER_WEEK_WORDS = {"once": 1, "twice": 2, "thrice": 3, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
-                  "qw": 1, "qwk": 1, "biw": 2, "tiw": 3}
-_WEEK = r"(?:/|per|a|an|each|every)?\s*(?:wk|wks|week|weekly)\b"
-PER_WEEK = re.compile(
-    rf"(?<![\w/])(?:(?P<n>\d+)(?:\s*(?:-|to)\s*\d+)?\s*(?:x|×|times)\s*{_WEEK}|(?P<n2>\d+)\s*/\s*(?:wk|week)\b"
-    rf"|(?P<word>once|twice|thrice|(?:one|two|three|four|five)\s+times)\s+{_WEEK}|(?P<abbr>qw|qwk|biw|tiw)\b)",
-    re.IGNORECASE)
-
-
-def stated_sessions_per_week(text: str | None) -> int | None:
-    """The sessions a week a text states ("PT 2x/wk x 6 wks", "BIW x 8 weeks", "twice weekly"), or None."""
-    match = PER_WEEK.search(text or "")
-    if match is None:
-        return None
-    number = match.group("n") or match.group("n2")
-    return int(number) if number else PER_WEEK_WORDS[(match.group("word") or match.group("abbr")).lower().split()[0]]
-
-
 def stated_days(match: re.Match[str], low: bool = False) -> float:
     """The duration in days; at the lower bound of the range it ends when `low` ('10-14 wks': 70)."""
     bound = RANGE_LOW.search(match.string, 0, match.start()) if low else None
@@ -121,7 +106,8 @@ def _number(text: str) -> float:
 
 
 # A count of sessions ("12 sessions", "8-16 visits": the lower bound, the check is a minimum), not a weekly rate.
-SESSIONS = re.compile(r"(?<![\w./])(?P<n>\d+)(?:\s*(?:-|–|to)\s*\d+)?\s*(?:sessions?|visits?|treatments?|appts?)\b"
+SESSIONS = re.compile(rf"(?<![\w./])(?P<n>\d+)(?:\s*(?:-|–|to)\s*\d+)?\s*{_MORE}"
+                      r"(?:sessions?|visits?|treatments?|appts?)\b"
                       r"(?!\s*(?:/|per\b|a\b|an\b|each\b|every\b|weekly\b|wk\b|week\b))", re.IGNORECASE)
 
 
@@ -140,7 +126,7 @@ def shortened(text: str, limit_days: float, phrase: str) -> tuple[str, bool]:
     def replace(match: re.Match[str]) -> str:
         same = DURATION.match(text, match.start())  # the text's own, not the masked copy's
         other = same is not None and is_not_its_own(same)  # an earlier course's length, a review: as written
-        return phrase if stated_days(match) > limit_days + 1e-9 and not other else match.group(0)
+        return _with_more(phrase, match) if stated_days(match) > limit_days + 1e-9 and not other else match.group(0)
 
     out, start = [], 0
     for match in DURATION.finditer(masked):
@@ -168,13 +154,20 @@ def lengthened(text: str, at_least_days: float, phrase: str) -> str:
         return text
 
     def longer(match: re.Match[str]) -> str:
-        return phrase if abs(_range_days(match.group(0), low=True) - longest) < 1e-9 else match.group(0)
+        same = abs(_range_days(match.group(0), low=True) - longest) < 1e-9
+        return _with_more(phrase, match) if same else match.group(0)
 
     def duration(match: re.Match[str]) -> str:
         same = abs(stated_days(match) - longest) < 1e-9
-        return phrase if same and not is_interval(match) else match.group(0)
+        return _with_more(phrase, match) if same and not is_interval(match) else match.group(0)
 
     return DURATION.sub(duration, UNREAD_RANGE.sub(longer, text))
+
+
+def _with_more(phrase: str, match: re.Match[str]) -> str:
+    """`phrase` ('12 weeks') saying 'more' as the length it replaces did ('x 6 more wks': 'x 12 more weeks')."""
+    number, _, unit = phrase.partition(" ")
+    return f"{number} {match.group('more')} {unit}" if match.group("more") and unit else phrase
 
 
 def text_fields(resource: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any], str]]:

@@ -6,9 +6,12 @@ order's name (its code's text, else a display) states ('PT 2x/wk x 6 wks'; a ran
 boundsRange: 'x 10-14 wks' is 10 weeks). A period with times of day runs the time between them (timeutil).
 Sessions, first match wins: quantity in sessions or visits; repeat.count; frequency times the bounded
 duration; without a Timing, the sessions the order's name states ('8-16 visits': the lower bound), else its
-sessions a week over the length it states ('PT BIW x 8 weeks'). The form each came from is kept, so a fix
-edits the order the same way. Absurd values (far-future dates, negative or century-long durations) are
-unusable: timeutil reads them as absent.
+sessions a week over the length it states ('PT BIW x 8 weeks', 'PT q2 weeks x 12 weeks': 6). A Timing's
+frequency is its repeat's, else its code's (QD, BID, QOD: the GTSAbbreviation table analgesic sigs are read
+with, dosing_frequency.py). The form each came from is kept, so a fix edits the order the same way.
+Absurd values (far-future dates, negative or century-long durations) are unusable: timeutil reads them as
+absent. A recorded order on hold because of pain ('PT on hold due to increased hamstring pain') is stopped for
+pain, as a revoked one is (HAM-07); one on hold for another reason (insurance, scheduling) is not stopped.
 """
 
 from __future__ import annotations
@@ -21,11 +24,13 @@ from fhir.resources.R4B.procedure import Procedure
 from fhir.resources.R4B.servicerequest import ServiceRequest
 
 from cards.facts import TherapyPlan, TherapySessions
+from fhir_mappings.dosing_frequency import per_day_of_code
 from fhir_mappings.indications import is_therapy_for_another_problem
 from fhir_mappings.order_text import is_physical_therapy, names
 from fhir_mappings.record import Read
 from fhir_mappings.stated_durations import longest_stated_days, stated_sessions, stated_sessions_per_week
-from fhir_mappings.therapy_stops import first_note, says_stop, stopped_for_pain
+from fhir_mappings.terminology import concept_set
+from fhir_mappings.therapy_stops import first_note, says_stop, stop_reason, stopped_for_pain
 from fhir_mappings.timeutil import (
     amount,
     duration_days,
@@ -56,7 +61,9 @@ def therapy_plan(read: Read[ServiceRequest]) -> TherapyPlan | None:
         return None
     days, duration_form = planned_days(request)
     sessions, sessions_form = planned_sessions(request)
-    ended_for_pain = request.status in ENDED_STATUSES and stopped_for_pain(raw, read_reason_code=False)
+    held_for_pain = request.status == "on-hold" and not read.is_draft and held_because_of_pain(raw)
+    ended_for_pain = held_for_pain or (request.status in ENDED_STATUSES
+                                       and stopped_for_pain(raw, read_reason_code=False))
     return TherapyPlan(
         ref=f"ServiceRequest/{request.id}", is_draft=read.is_draft, status=request.status or "unknown",
         start=_start(request), planned_days=days, planned_sessions=sessions,
@@ -64,12 +71,21 @@ def therapy_plan(read: Read[ServiceRequest]) -> TherapyPlan | None:
         has_eccentric=names(raw, "eccentric-strengthening"),
         has_hip_trunk_strength=names(raw, "hip-trunk-strengthening"),
         has_motor_control=names(raw, "motor-control"),
-        stop_note=first_note(raw) if request.status in ENDED_STATUSES else None,
-        stopped=request.status == "revoked" or (ended_for_pain and says_stop(raw)),
+        stop_note=stop_reason(raw) if held_for_pain else first_note(raw) if request.status in ENDED_STATUSES else None,
+        stopped=request.status == "revoked" or held_for_pain or (ended_for_pain and says_stop(raw)),
         stopped_for_pain=ended_for_pain,
         evaluation_only=is_evaluation_only(raw),
         states_continuation=names(raw, "therapy-continuation"),
     )
+
+
+def held_because_of_pain(raw: dict[str, Any]) -> bool:
+    """An order put on hold gives pain or intolerance as the reason: in its text or notes ('on hold due to
+    pain'), or a reasonCode stating it ('Not tolerating exercises'); a reasonCode naming pain alone ('Hamstring
+    pain') is the order's indication, not why it was held."""
+    reasons = raw.get("reasonCode")
+    return stopped_for_pain(raw, read_reason_code=False) or isinstance(reasons, list) and any(
+        concept_set("stopped-for-pain").matches_concept(r) for r in reasons)
 
 
 def planned_days(request: ServiceRequest) -> tuple[int | None, str | None]:
@@ -90,7 +106,7 @@ def planned_days(request: ServiceRequest) -> tuple[int | None, str | None]:
     ranged = whole_days(range_days(repeat.boundsRange, "low"))
     if ranged:
         return ranged, "boundsRange"
-    per_day = sessions_per_day(repeat)
+    per_day = timing_per_day(request.occurrenceTiming)
     count = amount(repeat.count, "session count")
     counted = plausible_days(math.ceil(count / per_day), "program") if count and per_day else None
     if counted:
@@ -126,7 +142,7 @@ def planned_sessions(request: ServiceRequest) -> tuple[int | None, str | None]:
     count = amount(repeat.count, "session count")
     if count:
         return int(count), "count"
-    per_day = sessions_per_day(repeat)
+    per_day = timing_per_day(request.occurrenceTiming)
     days, _ = planned_days(request)
     if per_day and days:
         return int(math.floor(per_day * days + 1e-9)), "frequency"
@@ -152,6 +168,13 @@ def sessions_per_day(repeat: Any) -> float | None:
     if not per_unit:
         return None
     return frequency / (period * per_unit)
+
+
+def timing_per_day(timing: Any) -> float | None:
+    """Sessions a day of a Timing: its repeat's frequency over its period, else its code's ('QOD': 0.5)."""
+    if timing is None:
+        return None
+    return (sessions_per_day(timing.repeat) if timing.repeat is not None else None) or per_day_of_code(timing.code)
 
 
 def _start(request: ServiceRequest) -> Any:
@@ -182,8 +205,9 @@ def delivered_sessions(procedures: Iterable[Read[Procedure]],
 
 
 def program_ended(plans: Iterable[TherapyPlan]) -> bool:
-    """A recorded program was completed or revoked and no current or draft program replaces it."""
+    """A recorded program was completed, revoked or stopped (on hold for pain) and no current or draft program
+    replaces it."""
     plans = [p for p in plans if not p.evaluation_only]  # an evaluation neither ends nor replaces a program
     if any(p.is_draft or p.status == "active" for p in plans):
         return False
-    return any(p.status in ENDED_STATUSES for p in plans)
+    return any(p.status in ENDED_STATUSES or p.stopped for p in plans)
