@@ -9,8 +9,8 @@ import math
 from typing import Any
 
 from fhir_mappings.editing import set_period_end, weeks_duration
+from fhir_mappings.program_plan import order_name, planned_days, planned_sessions, timing_per_day
 from fhir_mappings.stated_durations import lengthened
-from fhir_mappings.therapy import order_name, planned_days, planned_sessions, timing_per_day
 from fhir_mappings.timeutil import days_after, to_date
 
 

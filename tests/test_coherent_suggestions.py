@@ -9,7 +9,7 @@ from typing import Any
 from flask.testing import FlaskClient
 
 from fhir_mappings.parse import parse
-from fhir_mappings.therapy import planned_days, planned_sessions
+from fhir_mappings.program_plan import planned_days, planned_sessions
 from tests import builders as b
 from tests.test_accepting_suggestions import accept
 

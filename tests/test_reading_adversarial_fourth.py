@@ -25,9 +25,9 @@ import pytest
 from fhir.resources.R4B.servicerequest import ServiceRequest
 
 from cds_service import create_app
+from fhir_mappings.program_plan import planned_days, planned_sessions
 from fhir_mappings.stated_durations import lengthened, longest_stated_days
 from fhir_mappings.terminology import concept_set
-from fhir_mappings.therapy import planned_days, planned_sessions
 from fhir_mappings.therapy_stops import stopped_for_pain
 
 FIXTURES = Path(__file__).parent / "fixtures" / "hooks"

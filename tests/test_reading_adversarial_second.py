@@ -24,10 +24,11 @@ from fhir.resources.R4B.servicerequest import ServiceRequest
 from fhir_mappings.dosing_frequency import per_day_of_code
 from fhir_mappings.escalation import activity_clearances
 from fhir_mappings.order_text import is_physical_therapy
+from fhir_mappings.program_plan import planned_days, planned_sessions
 from fhir_mappings.record import reads
 from fhir_mappings.stated_durations import longest_stated_days, stated_sessions_per_week
 from fhir_mappings.terminology import concept_set
-from fhir_mappings.therapy import delivered_sessions, is_evaluation_only, planned_days, planned_sessions
+from fhir_mappings.therapy import delivered_sessions, is_evaluation_only
 from fhir_mappings.therapy_stops import stopped_for_pain
 from tests.builders import pt_session
 

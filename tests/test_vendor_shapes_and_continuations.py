@@ -28,8 +28,8 @@ from flask.testing import FlaskClient
 from fhir_mappings.analgesic_course import course_days
 from fhir_mappings.bundles import each_once
 from fhir_mappings.parse import parse
+from fhir_mappings.program_plan import planned_days, planned_sessions
 from fhir_mappings.terminology import concept_set
-from fhir_mappings.therapy import planned_days, planned_sessions
 from fhir_mappings.timeutil import inclusive_days, to_end_date
 from tests import builders as b
 from tests.test_accepting_suggestions import accept
