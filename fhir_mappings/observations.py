@@ -1,19 +1,20 @@
 """Observation -> 0-10 pain ratings, patient-reported outcome scores and hamstring strength symmetry.
 
-Selection is done on the raw JSON first (code in a concept set, status, effective date within
-[since, as_of]), so a prefetch of thousands of Observations validates with fhir.resources only the
-few the criteria read. A measurement is the Observation itself or, in a panel, the first component of
-each kind (pain in a pain panel's component). Values come from valueInteger, valueQuantity.value or a
-number in valueString ("8", "8/10", "85 %"). A pain value outside 0-10 is skipped, and so is a pain
-score recorded for another body site (other-body-site, on bodySite, else on the code's text, unless the
-site is in hamstring-region). Strength symmetry is a percent, or a ratio (unit `1`, or a valueRatio of the
-injured side to the other) read as a percent; a pain score sent as a valueRatio counts when out of 10.
-No card rather than a guess.
+Selection is done on the raw JSON first (code in a concept set, status, effective date within [since, as_of]),
+so a prefetch of thousands of Observations validates with fhir.resources only the few the criteria read. A
+measurement is the Observation itself or, in a panel, the first component of each kind (pain in a pain panel's
+component). Values come from valueInteger, valueQuantity.value or a number in valueString ("8", "8/10", "85
+%"; with words around one score: "NPRS 7/10", "8/10 (worst)"; a range "7-8/10" is read at its upper bound for
+pain, not at all for strength; two scores, "8/10, 3/10 at rest", are not read). A pain rating on a 100-mm
+visual analogue scale (unit mm) is read out of 10. A pain value outside 0-10 is skipped, and so is a pain
+score recorded for another body site (other-body-site, on bodySite, else on the code's text, unless the site
+is in hamstring-region). Strength symmetry is a percent, or a ratio (unit `1`, or a valueRatio of the injured
+side to the other) read as a percent; a pain score sent as a valueRatio counts when out of 10. No card rather
+than a guess.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -22,9 +23,13 @@ from typing import Any
 from fhir.resources.R4B.observation import Observation
 
 from cards.facts import Measurement, OutcomeScore, PainScore
+from fhir_mappings.observation_values import number as _number
+from fhir_mappings.observation_values import pain_number as _pain_number
+from fhir_mappings.observation_values import ratio as _ratio
+from fhir_mappings.observation_values import score_in_text as _score_in_text
 from fhir_mappings.record import Read
 from fhir_mappings.terminology import ConceptSet, concept_set
-from fhir_mappings.timeutil import amount, to_date
+from fhir_mappings.timeutil import to_date
 
 # Not (or no longer) a result: cancelled, entered in error, or registered but not yet available.
 UNUSABLE_STATUS = {"cancelled", "entered-in-error", "registered"}
@@ -116,36 +121,6 @@ def _effective(raw: dict[str, Any]) -> str | None:
     return None
 
 
-NUMBER_TEXT = re.compile(r"^\s*(\d{1,6}(?:[.,]\d+)?)\s*(%|/\s*10|out\s+of\s+10)?\s*$", re.IGNORECASE)
-SCORE_OUT_OF = 10.0  # a pain or rating scale sent as a Ratio: 7 : 10
-
-
-def _number(element: Any) -> float | None:
-    """A number from valueInteger, valueQuantity.value, a score out of 10 sent as valueRatio (7 : 10) or
-    valueString ("8", "8/10", "8 out of 10", "85 %")."""
-    if element.valueInteger is not None:
-        return amount(element.valueInteger, "observation value")
-    quantity = element.valueQuantity
-    if quantity is not None and quantity.value is not None:
-        return amount(quantity.value, "observation value")
-    ratio = _ratio(element)
-    if ratio is not None:
-        return ratio[0] if ratio[1] == SCORE_OUT_OF else None
-    text = element.valueString
-    match = NUMBER_TEXT.match(text) if isinstance(text, str) else None
-    return float(match.group(1).replace(",", ".")) if match else None
-
-
-def _ratio(element: Any) -> tuple[float, float] | None:
-    """valueRatio as (numerator, denominator), both present and the denominator not zero."""
-    ratio = element.valueRatio
-    if ratio is None or ratio.numerator is None or ratio.denominator is None:
-        return None
-    top = amount(ratio.numerator.value, "ratio numerator")
-    bottom = amount(ratio.denominator.value, "ratio denominator")
-    return (top, bottom) if top is not None and bottom else None
-
-
 def _ref(read: Read[Observation]) -> str:
     return f"Observation/{read.json.get('id')}"
 
@@ -161,11 +136,12 @@ def is_other_site(raw: dict[str, Any]) -> bool:
 
 def _pain(read: Read[Observation], when: date, element: Any, raw_element: dict[str, Any]) -> PainScore | None:
     raw = read.json
-    value = _number(element)
+    value = _pain_number(element)
     if value is None or not 0 <= value <= 10 or is_other_site(raw):
         return None
     sport = concept_set("sport-movement-pain")
     notes = [n.get("text") for n in raw.get("note") or [] if isinstance(n, dict)]
+    notes.append(raw_element.get("valueString"))  # '7/10 with sprinting'
     with_sport = (sport.matches_concept(raw.get("code")) or sport.matches_concept(raw_element.get("code"))
                   or sport.matches_concept(raw.get("method")) or any(sport.has_text(n) for n in notes
                                                                      if isinstance(n, str)))
@@ -186,6 +162,8 @@ def _strength(read: Read[Observation], when: date, element: Any, raw_element: di
     ratio = _ratio(element)  # injured side : other side (180 N : 230 N)
     value = ratio[0] / ratio[1] if ratio is not None else _number(element)
     text = element.valueString if isinstance(element.valueString, str) else ""
+    if value is None and text.strip().endswith("%"):  # 'LSI 82%'
+        value = _score_in_text(text, ranges=False)
     if value is None or is_other_site(read.json):  # quadriceps or hip abductor symmetry is not hamstring strength
         return None
     if ratio is not None or (units & RATIO_UNITS and not units & PERCENT_UNITS):
