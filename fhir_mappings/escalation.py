@@ -3,7 +3,9 @@
 Selected on the raw JSON by code and status before validation. Draft orders come first and count
 whatever their status. Orders on record count unless revoked or entered in error; when `since` (the
 episode's look-back start) is known, one authored before it belongs to an earlier episode and is left
-out. A physical-therapy order is treatment, never a referral or a clearance, whatever its text.
+out. A physical-therapy order is treatment, never a referral or a clearance, whatever its text. An order
+that says not to do it (`doNotPerform`: 'do not refer', 'not cleared for sport') or only proposes it
+(intent `proposal`: a suggestion nobody has decided on) is neither a referral nor a clearance.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from fhir_mappings.therapy import is_physical_therapy
 from fhir_mappings.timeutil import to_date
 
 NOT_ON_RECORD = {"revoked", "entered-in-error"}
+NOT_AN_ORDER = {"proposal"}  # ServiceRequest.intent: suggested, not decided
 CLEARANCE_ON_RECORD = {"active", "draft"}
 REPAIR_DONE = {"completed", "in-progress"}
 
@@ -99,6 +102,8 @@ def _service_requests(drafts: Iterable[Read[Any]], recorded: Iterable[Read[Servi
         if read.resource_type != "ServiceRequest" or read.identity in seen:
             continue
         seen.add(read.identity)
+        if read.json.get("doNotPerform") is True or read.json.get("intent") in NOT_AN_ORDER:
+            continue
         if read.is_draft:
             yield read
             continue
