@@ -172,3 +172,14 @@ def sessions(first: str, count: int, every_days: int = 7) -> list[dict[str, Any]
     """`count` completed PT sessions, one every `every_days` days from `first`."""
     start = date.fromisoformat(first)
     return [pt_session((start + timedelta(days=every_days * i)).isoformat()) for i in range(count)]
+
+
+def stop_order(note: str | None = None, reason: str | None = None, status: str = "draft") -> dict[str, Any]:
+    """A physical-therapy ServiceRequest whose note and reasonCode text say how and why it stops."""
+    order: dict[str, Any] = {"resourceType": "ServiceRequest", "id": "dc-1", "status": status, "intent": "order",
+                             "subject": SUBJECT, "code": {"text": "Physical therapy"}}
+    if note is not None:
+        order["note"] = [{"text": note}]
+    if reason is not None:
+        order["reasonCode"] = [{"text": reason}]
+    return order

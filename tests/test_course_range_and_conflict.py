@@ -16,25 +16,12 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from cards.config import load_guideline
 from fhir_mappings.analgesic_course import course_days
 from fhir_mappings.course_edits import ranges_shortened
 from fhir_mappings.parse import parse
 from tests import builders as b
 from tests.test_accepting_suggestions import accept
-
-SIGN = "/cds-services/hamstring-rehab-order-sign"
-RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
-MAX_DAYS = int(load_guideline().thresholds["HAM-05"].model_dump()["max_analgesic_days"])
-IBUPROFEN = {"coding": [{"system": RXNORM, "code": "310965", "display": "Ibuprofen 200 MG Oral Tablet"}],
-             "text": "Ibuprofen 200 mg tablet"}
-NAPROXEN = {"coding": [{"system": RXNORM, "code": "849574", "display": "Naproxen sodium 220 MG Oral Tablet"}]}
-
-
-def order(sig: str, drug: dict[str, Any] | None = None, **members: Any) -> dict[str, Any]:
-    return {"resourceType": "MedicationRequest", "id": "rx-1", "status": "draft", "intent": "order",
-            "subject": b.SUBJECT, "medicationCodeableConcept": drug or IBUPROFEN,
-            "dosageInstruction": [{"text": sig}], **members}
+from tests.test_sig_quantity_fix import MAX_DAYS, NAPROXEN, SIGN, ham05, order
 
 
 def coded(sig: str, per_day: int, **dispense: Any) -> dict[str, Any]:
@@ -48,12 +35,6 @@ def coded(sig: str, per_day: int, **dispense: Any) -> dict[str, Any]:
 
 def days(value: int) -> dict[str, Any]:
     return {"value": value, "unit": "days", "system": b.UCUM, "code": "d"}
-
-
-def ham05(client: FlaskClient, body: dict[str, Any]) -> dict[str, Any] | None:
-    response = client.post(SIGN, json=body)
-    assert response.status_code == 200, response.get_json()
-    return next((c for c in response.get_json()["cards"] if c["source"]["topic"]["code"] == "HAM-05"), None)
 
 
 def fixed(client: FlaskClient, draft: dict[str, Any]) -> tuple[dict[str, Any], str]:

@@ -25,6 +25,7 @@ import pytest
 from cds_service import create_app
 from fhir_mappings.terminology import concept_set
 from fhir_mappings.therapy_stops import says_stop, stopped_for_pain, stops_therapy
+from tests import builders as b
 
 FIXTURES = Path(__file__).parent / "fixtures" / "hooks"
 ECC = "eccentric-strengthening"
@@ -67,16 +68,6 @@ def test_a_stop_before_a_list_stops_every_item(text: str, eccentric: bool, hip_t
     assert (concept_set(ECC).has_text(text), concept_set(HIP).has_text(text)) == (eccentric, hip_trunk)
 
 
-def _order(note: str | None = None, reason: str | None = None, status: str = "draft") -> dict[str, Any]:
-    order: dict[str, Any] = {"resourceType": "ServiceRequest", "id": "dc-1", "status": status, "intent": "order",
-                             "subject": {"reference": "Patient/pat-1"}, "code": {"text": "Physical therapy"}}
-    if note is not None:
-        order["note"] = [{"text": note}]
-    if reason is not None:
-        order["reasonCode"] = [{"text": reason}]
-    return order
-
-
 @pytest.mark.parametrize(
     "note",
     [
@@ -93,7 +84,7 @@ def _order(note: str | None = None, reason: str | None = None, status: str = "dr
     ],
 )
 def test_a_stop_for_pain_stays_one_when_the_pain_resolves_later(note: str) -> None:
-    order = _order(note=note)
+    order = b.stop_order(note=note)
     assert (says_stop(order), stopped_for_pain(order), stops_therapy(order)) == (True, True, True)
 
 
@@ -110,7 +101,7 @@ def test_a_stop_for_pain_stays_one_when_the_pain_resolves_later(note: str) -> No
     ],
 )
 def test_pain_resolved_as_the_reason_is_still_no_stop_for_pain(note: str, therapy_stop: bool) -> None:
-    order = _order(note=note)
+    order = b.stop_order(note=note)
     assert (says_stop(order), stopped_for_pain(order), stops_therapy(order)) == (True, False, therapy_stop)
 
 
@@ -119,7 +110,7 @@ def test_pain_resolved_as_the_reason_is_still_no_stop_for_pain(note: str, therap
     ["Bridges held 30 s x 5", "Single leg bridge hold 30 s, Nordics 3x5", "PT for hamstring pain, 2x/wk"],
 )
 def test_held_is_a_stop_only_with_the_reason_it_gives(text: str) -> None:
-    assert not says_stop(_order(note=text))
+    assert not says_stop(b.stop_order(note=text))
 
 
 @pytest.mark.parametrize(
@@ -145,7 +136,7 @@ def test_held_is_a_stop_only_with_the_reason_it_gives(text: str) -> None:
     ],
 )
 def test_a_reason_code_sentence_giving_pain_as_the_cause_is_a_stop_for_pain(reason: str, for_pain: bool) -> None:
-    assert stopped_for_pain(_order(note="D/C PT", reason=reason)) is for_pain
+    assert stopped_for_pain(b.stop_order(note="D/C PT", reason=reason)) is for_pain
 
 
 @pytest.mark.parametrize(

@@ -29,6 +29,7 @@ from fhir_mappings.program_plan import planned_days, planned_sessions
 from fhir_mappings.stated_durations import lengthened, longest_stated_days
 from fhir_mappings.terminology import concept_set
 from fhir_mappings.therapy_stops import stopped_for_pain
+from tests import builders as b
 
 FIXTURES = Path(__file__).parent / "fixtures" / "hooks"
 ECC = "eccentric-strengthening"
@@ -157,16 +158,6 @@ def test_a_range_bound_needs_its_number() -> None:
     assert (longest_stated_days(texts), longest_stated_days(texts, low=True)) == (98.0, 70.0)
 
 
-def _stop(note: str | None = None, reason: str | None = None) -> dict[str, Any]:
-    order: dict[str, Any] = {"resourceType": "ServiceRequest", "id": "dc-1", "status": "draft", "intent": "order",
-                             "subject": {"reference": "Patient/pat-1"}, "code": {"text": "Physical therapy"}}
-    if note is not None:
-        order["note"] = [{"text": note}]
-    if reason is not None:
-        order["reasonCode"] = [{"text": reason}]
-    return order
-
-
 @pytest.mark.parametrize(
     ("note", "for_pain"),
     [
@@ -190,7 +181,7 @@ def _stop(note: str | None = None, reason: str | None = None) -> dict[str, Any]:
     ],
 )
 def test_pain_resolved_is_no_reason_to_stop(note: str, for_pain: bool) -> None:
-    assert stopped_for_pain(_stop(note=note)) is for_pain
+    assert stopped_for_pain(b.stop_order(note=note)) is for_pain
 
 
 @pytest.mark.parametrize(
@@ -210,7 +201,7 @@ def test_pain_resolved_is_no_reason_to_stop(note: str, for_pain: bool) -> None:
     ],
 )
 def test_a_reason_code_of_pain_resolved_is_no_stop_for_pain(reason: str, for_pain: bool) -> None:
-    assert stopped_for_pain(_stop(note="D/C PT", reason=reason)) is for_pain
+    assert stopped_for_pain(b.stop_order(note="D/C PT", reason=reason)) is for_pain
 
 
 def test_a_stop_after_pain_resolved_is_a_stop_not_for_pain(settings: dict[str, Any]) -> None:
