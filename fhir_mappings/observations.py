@@ -126,12 +126,18 @@ def _ref(read: Read[Observation]) -> str:
 
 
 def is_other_site(raw: dict[str, Any]) -> bool:
-    """The Observation is about a body site other than the hamstring region (bodySite, else code text)."""
+    """The Observation is about a body site other than the hamstring region: its bodySite, else its code's text,
+    else, when neither names a site, its notes ('Pain in left shoulder after fall'), unless a note names the
+    hamstring region too."""
+    region, other = concept_set("hamstring-region"), concept_set("other-body-site")
     site = raw.get("bodySite")
     concept = site if isinstance(site, dict) else raw.get("code")
-    if not isinstance(concept, dict) or concept_set("hamstring-region").matches_concept(concept):
+    if not isinstance(concept, dict) or region.matches_concept(concept):
         return False
-    return concept_set("other-body-site").matches_concept(concept)
+    if other.matches_concept(concept) or isinstance(site, dict):
+        return other.matches_concept(concept)
+    notes = [n.get("text") for n in raw.get("note") or [] if isinstance(n, dict)]
+    return other.mentioned_in(notes) and not region.mentioned_in(notes)
 
 
 def _pain(read: Read[Observation], when: date, element: Any, raw_element: dict[str, Any]) -> PainScore | None:
