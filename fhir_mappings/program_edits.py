@@ -10,6 +10,7 @@ from typing import Any
 
 from fhir_mappings.editing import set_period_end, weeks_duration
 from fhir_mappings.program_plan import order_name, planned_days, planned_sessions, timing_per_day
+from fhir_mappings.session_rates import stated_sessions_per_week, with_rate, with_sessions
 from fhir_mappings.stated_durations import lengthened
 from fhir_mappings.timeutil import days_after, to_date
 
@@ -67,11 +68,22 @@ def set_sessions(resource: dict[str, Any], request: Any, sessions: int) -> bool:
     if form == "frequency":
         per_day = timing_per_day(request.occurrenceTiming)
         return per_day is not None and set_program_weeks(resource, request, math.ceil(sessions / per_day / 7 - 1e-9))
+    if form == "text":  # the order's name states them: its count rewritten, else weeks added at its rate
+        name = order_name(request) or ""
+        counted = with_sessions(name, sessions)
+        if counted is not None:
+            resource["code"]["text"] = counted
+            return True
+        per_week = stated_sessions_per_week(name)
+        return per_week is not None and per_week > 0 \
+            and set_program_weeks(resource, request, math.ceil(sessions / per_week - 1e-9))
     return False
 
 
 def set_sessions_per_week(resource: dict[str, Any], request: Any, per_week: int) -> bool:
     """Raise a weekly frequency to `per_week` sessions, over the same weeks (never lowers it)."""
+    if planned_sessions(request)[1] == "text":
+        return _text_sessions_per_week(resource, request, per_week)
     timing: Any = resource.get("occurrenceTiming") or {}
     repeat: Any = timing.get("repeat")
     per_day = timing_per_day(request.occurrenceTiming)
@@ -81,6 +93,21 @@ def set_sessions_per_week(resource: dict[str, Any], request: Any, per_week: int)
         return True
     repeat.update({"frequency": per_week, "period": 1, "periodUnit": "wk"})
     timing.pop("code", None)  # a code ('QOD') would say the frequency raised
+    return True
+
+
+def _text_sessions_per_week(resource: dict[str, Any], request: Any, per_week: int) -> bool:
+    """The order's name states its sessions: its rate rewritten ('PT q2 weeks x 12 weeks' -> 'PT 1x/wk x 12
+    weeks'), or its count to what `per_week` gives over its weeks ('8 visits over 12 weeks' -> '12 visits')."""
+    name, (days, _) = order_name(request) or "", planned_days(request)
+    if (stated_sessions_per_week(name) or 0) >= per_week - 1e-9:
+        return True
+    rewritten = with_rate(name, per_week)
+    if rewritten is None and days:
+        rewritten = with_sessions(name, math.floor(per_week * days / 7 + 1e-9))
+    if rewritten is None:
+        return False
+    resource["code"]["text"] = rewritten
     return True
 
 

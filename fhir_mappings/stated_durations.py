@@ -20,6 +20,8 @@ from collections.abc import Iterable, Iterator
 from functools import cache
 from typing import Any
 
+from fhir_mappings.session_rates import MORE as _MORE
+from fhir_mappings.session_rates import stated_sessions as stated_sessions  # read here too
 from fhir_mappings.session_rates import stated_sessions_per_week as stated_sessions_per_week  # read here too
 from fhir_mappings.text_assertion import TextConcept, counted_mentions, not_affirmed
 
@@ -35,7 +37,6 @@ NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, 
 _UNIT = "|".join(sorted(UNIT_DAYS, key=len, reverse=True))
 # A renewal's length counts on from the block before it, said between number and unit: "x 6 more wks", "6
 # additional weeks", "for 4 further weeks", "an extra week" (kept when a fix rewrites the length: `_with_more`).
-_MORE = r"(?:(?P<more>more|additional|add'?l|further|extra)\s+)?"
 # "a" and "an" count one only before a whole unit word ("for a fortnight", "for a week"), never "a d" or "a h".
 _NUMBER = (r"\d+(?:\.\d+)?|" + "|".join(sorted(set(NUMBER_WORDS) - {"a", "an"}, key=len, reverse=True))
            + r"|a(?=\s+(?:(?:more|further|extra)\s+)?(?:day|week|fortnight|month)\b)"
@@ -103,18 +104,6 @@ def stated_days(match: re.Match[str], low: bool = False) -> float:
 
 def _number(text: str) -> float:
     return NUMBER_WORDS[text.lower()] if text.lower() in NUMBER_WORDS else float(text)
-
-
-# A count of sessions ("12 sessions", "8-16 visits": the lower bound, the check is a minimum), not a weekly rate.
-SESSIONS = re.compile(rf"(?<![\w./])(?P<n>\d+)(?:\s*(?:-|–|to)\s*\d+)?\s*{_MORE}"
-                      r"(?:sessions?|visits?|treatments?|appts?)\b"
-                      r"(?!\s*(?:/|per\b|a\b|an\b|each\b|every\b|weekly\b|wk\b|week\b))", re.IGNORECASE)
-
-
-def stated_sessions(text: str | None) -> int | None:
-    """The sessions a text states as a count ('PT x 12 sessions', '8-16 visits over 10-14 weeks': 8), or None."""
-    match = SESSIONS.search(text or "")
-    return int(match.group("n")) if match else None
 
 
 def shortened(text: str, limit_days: float, phrase: str) -> tuple[str, bool]:

@@ -62,9 +62,10 @@ def _finding(plan: TherapyPlan, program: Program, earlier: int, t: Ham02Threshol
 
 def _sessions_per_week(plan: TherapyPlan, needed: int, program_days: int | None, t: Ham02Thresholds) -> int | None:
     """Sessions a week that give the order `needed` sessions within its planned weeks, for a program long
-    enough already and an order planned as a weekly frequency; None otherwise (the order is then extended)."""
+    enough already and an order planned as a weekly frequency (a Timing, or its name: 'PT q2 weeks x 12 weeks');
+    None otherwise (the order is then extended)."""
     days = plan.planned_days
-    if plan.sessions_form != "frequency" or days is None or program_days is None \
+    if plan.sessions_form not in ("frequency", "text") or days is None or program_days is None \
             or program_days < t.frequency_from_program_days:
         return None
     return math.ceil(needed / (days / 7) - 1e-9)
