@@ -87,7 +87,8 @@ def _rule(rule: dict[str, Any], config: dict[str, Any], rule_type: Any, causes: 
     settings = {k: v for k, v in rule.items() if k in _RULE_KEYS}
     settings["max_scope"] = metadata.get("listReach", rule.get("max_scope"))
     return rule_type(**settings, on_modifies=reaches(metadata, config["listWords"], config["clausePredicates"]["words"],
-                                                     rule.get("max_scope"), {p for p in phrases if p}, causes))
+                                                     rule.get("max_scope"), {p for p in phrases if p}, causes,
+                                                     config.get("stopDurations")))
 
 
 def _as_phrases(rule: Any, nlp: Any, rule_type: Any) -> list[Any]:
