@@ -11,6 +11,7 @@ that says not to do it (`doNotPerform`: 'do not refer', 'not cleared for sport')
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -21,6 +22,7 @@ from cards.facts import ActivityClearance, Referral
 from fhir_mappings.indications import is_for_another_problem
 from fhir_mappings.record import Read
 from fhir_mappings.terminology import ConceptSet, concept_set
+from fhir_mappings.text_assertion import TextConcept, counted_mentions, not_affirmed
 from fhir_mappings.therapy import is_physical_therapy
 from fhir_mappings.timeutil import to_date
 
@@ -28,6 +30,7 @@ NOT_ON_RECORD = {"revoked", "entered-in-error"}
 NOT_AN_ORDER = {"proposal"}  # ServiceRequest.intent: suggested, not decided
 CLEARANCE_ON_RECORD = {"active", "draft"}
 REPAIR_DONE = {"completed", "in-progress"}
+REFERRAL_ANCHOR = "orthopaedic referral"  # a specialist-referral mention the conditions in a note are judged on
 
 
 def referrals(drafts: Iterable[Read[Any]], recorded: Iterable[Read[ServiceRequest]], since: date | None,
@@ -43,7 +46,7 @@ def referrals(drafts: Iterable[Read[Any]], recorded: Iterable[Read[ServiceReques
         is_repair = repair.matches_concept(raw.get("code"))
         if not (is_repair or _names(specialist, raw)) or is_physical_therapy(raw):
             continue
-        if is_for_another_problem(raw, conditions or {}):
+        if is_for_another_problem(raw, conditions or {}) or is_conditional(raw):
             continue
         request = read.model_as(ServiceRequest)
         if request is not None:
@@ -75,6 +78,31 @@ def activity_clearances(drafts: Iterable[Read[Any]], recorded: Iterable[Read[Ser
             found.append(ActivityClearance(ref=f"ServiceRequest/{request.id}", is_draft=read.is_draft,
                                            label=_label(request.code) or "Return to full activity"))
     return tuple(found)
+
+
+def is_conditional(raw: dict[str, Any]) -> bool:
+    """The order's notes or order details make it conditional ('Only if no improvement in 2 weeks', 'consider
+    ortho if no better'): ConText's HYPOTHETICAL category, judged on a referral named before each text (the
+    condition is the referral's) and on the specialist each text names. Other categories do not count here."""
+    concept = concept_set("specialist-referral")._text_concept  # its phrases as ConText reads them
+    if concept is None:
+        return False
+    hypothetical_only = replace(concept, counted=frozenset(not_affirmed() - {"HYPOTHETICAL"}))
+    details: list[Any] = raw["orderDetail"] if isinstance(raw.get("orderDetail"), list) else []
+    texts = [n.get("text") for n in raw.get("note") or [] if isinstance(n, dict)]
+    texts += [d.get("text") for d in details if isinstance(d, dict)]
+    for text in (t.strip() for t in texts if isinstance(t, str) and t.strip()):
+        anchored = f"{REFERRAL_ANCHOR} {text}"
+        if not any(start == 0 for start, _ in counted_mentions(anchored, hypothetical_only)):
+            return True
+        counted = {start for start, _ in counted_mentions(text, hypothetical_only)}
+        if any(start not in counted for start in _mention_starts(text, concept)):
+            return True
+    return False
+
+
+def _mention_starts(text: str, concept: TextConcept) -> list[int]:
+    return [m.start() for m in concept.pattern.finditer(text.lower())]
 
 
 def _label(code: Any) -> str | None:

@@ -2,8 +2,9 @@
 
 The episode starts at the earliest known injury onset or rehabilitation start. Measurements are kept
 from SCORE_LOOKBACK_DAYS before it (before `as_of` when neither is known), which covers every
-criterion window; referrals and clearances on record are cut at the same date only when the episode
-start is known, so that a consult of unknown date is never dropped.
+criterion window; a strength symmetry is also worked out from each side's strength (limb_symmetry.py).
+Referrals and clearances on record are cut at the same date only when the episode start is known, so that
+a consult of unknown date is never dropped.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from cards.facts import (
 )
 from fhir_mappings.conditions import weakness_findings
 from fhir_mappings.escalation import activity_clearances, hamstring_repair_done, referrals
+from fhir_mappings.limb_symmetry import injured_side, side_symmetry
 from fhir_mappings.observations import measurements
 from fhir_mappings.questionnaires import questionnaire_outcomes
 from fhir_mappings.record import PatientRecord
@@ -59,12 +61,14 @@ def monitoring_facts(record: PatientRecord, injuries: Sequence[HamstringInjury],
     episode = episode_start(injuries, plans, sessions, as_of)
     record_since = episode - lookback if episode else None
     responses = questionnaire_outcomes(record.questionnaire_responses)
-    found = measurements(record.observations, (episode or as_of) - lookback, as_of, extra_outcomes=responses)
+    since = (episode or as_of) - lookback
+    found = measurements(record.observations, since, as_of, extra_outcomes=responses)
     requests, conditions = record.service_requests, record.conditions_by_ref
+    sides = side_symmetry(record.observations, since, as_of, injured_side(injuries, conditions))
     return MonitoringFacts(
         pain_scores=found.pain,
         outcome_scores=found.outcomes,
-        strength_symmetry=found.strength,
+        strength_symmetry=tuple(sorted(found.strength + sides, key=lambda m: m.when)) if sides else found.strength,
         weakness_findings=weakness_findings(record.conditions),
         referrals=referrals(record.drafts, requests, record_since, conditions),
         activity_clearances=activity_clearances(record.under_review, requests, record_since, conditions),

@@ -2,19 +2,20 @@
 
 Selection is done on the raw JSON first (code in a concept set, status, effective date within [since, as_of]),
 so a prefetch of thousands of Observations validates with fhir.resources only the few the criteria read. A
-measurement is the Observation itself or, in a panel, the first component of each kind (pain in a pain panel's
-component). Values come from valueInteger, valueQuantity.value or a number in valueString ("8", "8/10", "85
-%"; with words around one score: "NPRS 7/10", "8/10 (worst)"; a range "7-8/10" is read at its upper bound for
-pain, not at all for strength; two scores, "8/10, 3/10 at rest", are not read). A pain rating on a 100-mm
-visual analogue scale (unit mm) is read out of 10. A pain value outside 0-10 is skipped, and so is a pain
-score recorded for another body site (other-body-site, on bodySite, else on the code's text, unless the site
-is in hamstring-region). Strength symmetry is a percent, or a ratio (unit `1`, or a valueRatio of the injured
-side to the other) read as a percent; a pain score sent as a valueRatio counts when out of 10. No card rather
-than a guess.
+measurement is the Observation itself or, in a panel, the first component of each kind; of a panel's pain
+components, each is read and the worst is the panel's rating ('current 3', 'worst in 24 h 8': 8). Values come
+from valueInteger, valueQuantity.value or a number in valueString ("8", "8/10", "85 %"; with words around
+one score: "NPRS 7/10", "8/10 (worst)"; a range "7-8/10" is read at its upper bound for pain, not at all for
+strength; two scores, "8/10, 3/10 at rest", are not read). A pain rating on a 100-mm visual analogue scale
+(unit mm) is read out of 10. A pain value outside 0-10 is skipped, and so is a pain score recorded for another
+body site (other-body-site, on bodySite, else on the code's text, unless the site is in hamstring-region).
+Strength symmetry is a percent, or a ratio (unit `1`, or a valueRatio of the injured side to the other) read
+as a percent; a pain score sent as a valueRatio counts when out of 10. No card rather than a guess.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -45,8 +46,9 @@ class Measurements:
     strength: tuple[Measurement, ...] = ()
 
 
-# A selected measurement: when, the Observation, and which component holds it (None: itself).
-Selected = tuple[str, Read[Observation], int | None]
+# A selected measurement: when, the Observation, and which components hold it (None: itself).
+Components = tuple[int, ...] | None
+Selected = tuple[str, Read[Observation], Components]
 
 
 def measurements(observations: Iterable[Read[Observation]], since: date, as_of: date,
@@ -61,7 +63,7 @@ def measurements(observations: Iterable[Read[Observation]], since: date, as_of: 
         if raw.get("status") in UNUSABLE_STATUS:
             continue
         found = _kinds(raw, kinds)
-        when = _effective(raw) if found else None
+        when = effective(raw) if found else None
         day = to_date(when) if when is not None else None
         if when is None or day is None or not since <= day <= as_of:
             continue
@@ -76,19 +78,22 @@ def measurements(observations: Iterable[Read[Observation]], since: date, as_of: 
     )
 
 
-def _kinds(raw: dict[str, Any], kinds: dict[str, ConceptSet]) -> dict[str, int | None]:
+def _kinds(raw: dict[str, Any], kinds: dict[str, ConceptSet]) -> dict[str, Components]:
     """Each kind of measurement the Observation holds: its own code (with its own value, or no component
-    of that kind), else the first component coded so."""
+    of that kind), else the components coded so: every pain component ('current pain 3', 'worst pain last
+    24 h 8'), the first of the other kinds."""
     own = next((k for k, members in kinds.items() if members.matches_concept(raw.get("code"))), None)
     has_value = any(member.startswith("value") for member in raw)
-    found: dict[str, int | None] = {own: None} if own is not None and has_value else {}
+    found: dict[str, Components] = {own: None} if own is not None and has_value else {}
     components = raw.get("component")
     for index, component in enumerate(components if isinstance(components, list) else []):
         if not isinstance(component, dict):
             continue
         for kind, members in kinds.items():
-            if kind not in found and members.matches_concept(component.get("code")):
-                found[kind] = index
+            if members.matches_concept(component.get("code")):
+                held = found.get(kind, ())
+                if kind not in found or (kind == "pain" and held is not None):
+                    found[kind] = (*(held or ()), index)
     if own is not None and own not in found:  # a panel without a score (an outcome panel counts as one)
         found[own] = None
     return found
@@ -96,22 +101,27 @@ def _kinds(raw: dict[str, Any], kinds: dict[str, ConceptSet]) -> dict[str, int |
 
 def _read(selected: list[Selected], reader: Any) -> tuple:
     """Each selected measurement's value, read from the Observation's model (the element: itself or the
-    component), with the element's JSON for its code."""
+    component), with the element's JSON for its code. Of several pain components of one panel, the worst
+    is the panel's one rating (no double count: a panel's 'current 3' is no earlier rating for a rise)."""
     out = []
-    for when, read, component in sorted(selected, key=lambda item: item[0]):
+    for when, read, components in sorted(selected, key=lambda item: item[0]):
         observation = read.model_as(Observation)
         if observation is None:
             continue
         parts = observation.component or []
-        element = observation if component is None else parts[component] if component < len(parts) else None
-        raw_element = read.json if component is None else read.json["component"][component]
-        value = reader(read, to_date(when), element, raw_element) if element is not None else None
-        if value is not None:
-            out.append(value)
+        values = []
+        for component in (None,) if components is None else components:
+            element = observation if component is None else parts[component] if component < len(parts) else None
+            raw_element = read.json if component is None else read.json["component"][component]
+            value = reader(read, to_date(when), element, raw_element) if element is not None else None
+            if value is not None:
+                values.append(value)
+        if values:
+            out.append(max(values, key=lambda v: -math.inf if v.value is None else v.value))
     return tuple(out)
 
 
-def _effective(raw: dict[str, Any]) -> str | None:
+def effective(raw: dict[str, Any]) -> str | None:
     """The clinically relevant time as an ISO string (sortable): effective[x], else issued."""
     period = raw.get("effectivePeriod")
     for value in (raw.get("effectiveDateTime"), raw.get("effectiveInstant"),

@@ -13,7 +13,10 @@ is read, most specific first (terminology.md 1c, 1d, 6.3):
 3. else a severe severity, in `severity` or a stage (severe-severity: 24484000, 'severe', 'grade 3'; grade
    III by local convention, 1d): `severity`.
 Text counts only where affirmed (fhir_mappings/text_assertion.py: "no retraction", "previous avulsion,
-repaired 2019", "complete tear of the ACL", "partial avulsion" do not).
+repaired 2019", "complete tear of the ACL", "partial avulsion" do not). A tear's extent given only as a
+percentage ("involving 90% of the tendon width", "~75% cross-sectional") is not a grade: neither the guideline,
+cards/guideline.toml nor terminology.md gives the percentage that makes a tear near-complete; the words do
+("near-complete", "nearly complete", "near-total").
 """
 
 from __future__ import annotations
