@@ -43,6 +43,8 @@ CONCEPT_SETS = (
     # program-level logic (issue 15 §1): evaluation-only orders, continuations, stops because of pain
     "discontinuation-wording", "pain-or-intolerance", "physical-therapy-evaluation", "stopped-for-pain",
     "therapy-continuation", "therapy-treatment",
+    # each side's strength paired into a symmetry (limb_symmetry.py)
+    "limb-side-left", "limb-side-right",
 )
 _SYSTEM = re.compile(r"^(https?://\S+|urn:(oid|uuid):\S+)$")
 _site_codes: dict[str, frozenset[tuple[str, str]]] = {}
