@@ -41,11 +41,14 @@ def injured_side(injuries: Sequence[HamstringInjury], conditions: Mapping[str, d
         raw = conditions.get(injury.ref or "")
         if raw is None:
             continue
-        sites = [s for s in raw.get("bodySite") or [] if isinstance(s, dict)]
+        sites = [s for s in _listed(raw.get("bodySite")) if isinstance(s, dict)]
         found |= {side for concept in [*sites, raw.get("code")] for side in _sides(concept)}
         code = raw.get("code")
-        for coding in code.get("coding") or [] if isinstance(code, dict) else []:
-            value = str(coding.get("code") or "").replace(".", "").upper() if isinstance(coding, dict) else ""
+        codings = code.get("coding") if isinstance(code, dict) else None
+        for coding in codings if isinstance(codings, list) else []:
+            if not isinstance(coding, dict):  # a vendor's string or list where a Coding belongs: not read
+                continue
+            value = str(coding.get("code") or "").replace(".", "").upper()
             if coding.get("system") == ICD10CM and value.startswith(ICD_HAMSTRING_PREFIXES) and len(value) >= 6:
                 found |= {ICD_SIDE[value[5]]} if value[5] in ICD_SIDE else set()
     return found.pop() if len(found) == 1 else None
@@ -93,11 +96,16 @@ def _sets() -> dict[str, ConceptSet]:
     return {side: concept_set(f"limb-side-{side}") for side in SIDES}
 
 
+def _listed(value: Any) -> list[Any]:
+    """A repeated element as a list; anything else a vendor sends there (an object, a string) as none."""
+    return value if isinstance(value, list) else []
+
+
 def _sides(concept: Any) -> set[str]:
     """The sides a CodeableConcept names: a laterality code, else its text or displays."""
     if not isinstance(concept, dict):
         return set()
-    codings = [c for c in concept.get("coding") or [] if isinstance(c, dict)]
+    codings = [c for c in _listed(concept.get("coding")) if isinstance(c, dict)]
     texts = [t for t in [concept.get("text"), *(c.get("display") for c in codings)] if isinstance(t, str)]
     sides = set()
     for side, members in _sets().items():
@@ -109,7 +117,8 @@ def _sides(concept: Any) -> set[str]:
 
 def _observation_side(raw: dict[str, Any]) -> str | None:
     """The one side an Observation is of: its bodySite, else its code's text."""
-    sides = _sides(raw.get("bodySite")) or _sides({"text": (raw.get("code") or {}).get("text")})
+    code = raw.get("code")
+    sides = _sides(raw.get("bodySite")) or _sides({"text": code.get("text") if isinstance(code, dict) else None})
     return sides.pop() if len(sides) == 1 else None
 
 
@@ -117,7 +126,7 @@ def _measure(code: Any) -> Any:
     """What is measured, the same for both sides: the codes, else the text without its side words."""
     if not isinstance(code, dict):
         return None
-    codings = tuple(sorted((str(c.get("system")), str(c.get("code"))) for c in code.get("coding") or []
+    codings = tuple(sorted((str(c.get("system")), str(c.get("code"))) for c in _listed(code.get("coding"))
                            if isinstance(c, dict) and c.get("code")))
     if codings:
         return codings

@@ -166,3 +166,25 @@ def test_ham12_from_each_sides_strength(client: FlaskClient, right: int, left: i
     body = view(recent_prom(), side(right, ago(2), RIGHT, oid="r").json, side(left, ago(2), LEFT, oid="l").json,
                 days=100)
     assert fired(client, body) == ({"HAM-12"} if fires else set())
+
+
+@pytest.mark.parametrize("odd", [
+    {"code": {"coding": "S76.311A", "text": "Right hamstring strain"}},  # a string where the Codings belong
+    {"code": {"coding": {"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "S76.311A"}}},  # one object
+    {"code": {"coding": ["S76.311A", 7]}},
+    {"code": "S76.311A"},
+    {"bodySite": {"text": "right"}},  # an object where the list belongs
+    {"bodySite": "right thigh", "code": {"coding": 5}},
+])
+def test_the_injured_side_of_a_condition_in_odd_shapes_is_read_or_left_unread_never_an_error(
+        odd: dict[str, Any]) -> None:
+    condition = {**b.condition(), **odd}
+    assert injured_side([injury()], {"Condition/cond-1": condition}) in ("right", "left", None)
+
+
+def test_each_sides_strength_in_odd_shapes_is_left_unread_never_an_error() -> None:
+    odd = side(180, "2026-11-20", RIGHT)
+    odd.json["code"] = {"coding": "not a list", "text": "Knee flexor strength R"}
+    other = side(300, "2026-11-20", LEFT)
+    other.json["code"] = "Knee flexor strength L"
+    assert symmetry(odd, other) == []
