@@ -21,7 +21,8 @@ from typing import Any
 from fhir.resources.R4B.servicerequest import ServiceRequest
 
 from fhir_mappings.dosing_frequency import per_day_of_code
-from fhir_mappings.stated_durations import longest_stated_days, stated_sessions, stated_sessions_per_week
+from fhir_mappings.session_rates import stated_sessions, stated_sessions_per_week
+from fhir_mappings.stated_durations import longest_stated_days
 from fhir_mappings.timeutil import (
     amount,
     duration_days,

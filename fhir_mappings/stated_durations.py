@@ -21,8 +21,6 @@ from functools import cache
 from typing import Any
 
 from fhir_mappings.session_rates import MORE as _MORE
-from fhir_mappings.session_rates import stated_sessions as stated_sessions  # read here too
-from fhir_mappings.session_rates import stated_sessions_per_week as stated_sessions_per_week  # read here too
 from fhir_mappings.text_assertion import TextConcept, counted_mentions, not_affirmed
 
 # Unit words as clinicians and order-entry systems abbreviate them, in days; "/7" and "/52" are the British

@@ -10,7 +10,6 @@ order's."""
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 import pytest
@@ -20,8 +19,7 @@ from fhir_mappings.analgesic_course import course_days
 from fhir_mappings.course_edits import ranges_shortened
 from fhir_mappings.parse import parse
 from tests import builders as b
-from tests.test_accepting_suggestions import accept
-from tests.test_sig_quantity_fix import MAX_DAYS, NAPROXEN, SIGN, ham05, order
+from tests.test_sig_quantity_fix import MAX_DAYS, NAPROXEN, SIGN, accepted_fix, ham05, order
 
 
 def coded(sig: str, per_day: int, **dispense: Any) -> dict[str, Any]:
@@ -39,14 +37,7 @@ def days(value: int) -> dict[str, Any]:
 
 def fixed(client: FlaskClient, draft: dict[str, Any]) -> tuple[dict[str, Any], str]:
     """The resource of HAM-05's one suggestion on `draft` and its description; accepted, the card clears."""
-    body = b.hook_request(drafts=[draft])
-    card = ham05(client, body)
-    assert card is not None
-    [suggestion] = card["suggestions"]
-    uuid.UUID(suggestion["uuid"])
-    [action] = suggestion["actions"]
-    assert action["type"] == "update" and action["resource"]["id"] == "rx-1"
-    assert ham05(client, accept(body, suggestion)) is None  # accepted, the hook no longer fires HAM-05
+    action, _ = accepted_fix(client, draft)
     return action["resource"], action["description"]
 
 

@@ -25,8 +25,8 @@ from fhir_mappings.parse import parse
 from fhir_mappings.program_edits import set_sessions, set_sessions_per_week
 from fhir_mappings.program_plan import planned_days, planned_sessions
 from fhir_mappings.record import Read
-from fhir_mappings.session_rates import stated_sessions_per_week
-from fhir_mappings.stated_durations import lengthened, longest_stated_days, shortened, stated_sessions
+from fhir_mappings.session_rates import stated_sessions, stated_sessions_per_week
+from fhir_mappings.stated_durations import lengthened, longest_stated_days, shortened
 from fhir_mappings.therapy import program_ended, therapy_plan
 from tests import builders as b
 

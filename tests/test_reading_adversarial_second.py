@@ -26,7 +26,8 @@ from fhir_mappings.escalation import activity_clearances
 from fhir_mappings.order_text import is_physical_therapy
 from fhir_mappings.program_plan import planned_days, planned_sessions
 from fhir_mappings.record import reads
-from fhir_mappings.stated_durations import longest_stated_days, stated_sessions_per_week
+from fhir_mappings.session_rates import stated_sessions_per_week
+from fhir_mappings.stated_durations import longest_stated_days
 from fhir_mappings.terminology import concept_set
 from fhir_mappings.therapy import delivered_sessions, is_evaluation_only
 from fhir_mappings.therapy_stops import stopped_for_pain

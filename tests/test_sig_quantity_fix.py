@@ -40,8 +40,9 @@ def ham05(client: FlaskClient, body: dict[str, Any]) -> dict[str, Any] | None:
     return next((c for c in response.get_json()["cards"] if c["source"]["topic"]["code"] == "HAM-05"), None)
 
 
-def fixed(client: FlaskClient, draft: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The one suggestion of HAM-05 on `draft` (checked: one update, with a uuid) and the accepted request."""
+def accepted_fix(client: FlaskClient, draft: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The one action of HAM-05's one suggestion on `draft` (checked: an update of the draft, with a uuid) and
+    the request once it is accepted (checked: HAM-05 no longer fires)."""
     body = b.hook_request(drafts=[draft])
     card = ham05(client, body)
     assert card is not None
@@ -51,6 +52,12 @@ def fixed(client: FlaskClient, draft: dict[str, Any]) -> tuple[dict[str, Any], d
     assert action["type"] == "update" and action["resource"]["id"] == "rx-1"
     after = accept(body, suggestion)
     assert ham05(client, after) is None  # accepted, the hook no longer fires HAM-05
+    return action, after
+
+
+def fixed(client: FlaskClient, draft: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The resource HAM-05's one suggestion on `draft` writes, and the request once it is accepted."""
+    action, after = accepted_fix(client, draft)
     return action["resource"], after
 
 
