@@ -21,6 +21,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+from fhir_mappings.json_hygiene import dicts_in
 from fhir_mappings.medications import medication_concept
 from fhir_mappings.terminology import concept_set
 
@@ -52,27 +53,27 @@ def is_therapy_for_another_problem(raw: dict[str, Any], conditions: Mapping[str,
     verdicts = set(_verdicts(raw, conditions, sites_only=True)) - {""}
     if not verdicts:
         code = raw["code"] if isinstance(raw.get("code"), dict) else {}
-        names = [code.get("text"), *(c.get("display") for c in _listed(code.get("coding")))]
+        names = [code.get("text"), *(c.get("display") for c in dicts_in(code.get("coding")))]
         verdicts = {_text_verdict([t for t in names if isinstance(t, str)])}
     return OTHER in verdicts and HAMSTRING not in verdicts
 
 
 def _verdicts(raw: dict[str, Any], conditions: Mapping[str, dict[str, Any]], sites_only: bool = False) -> Iterator[str]:
     verdict = site_verdict if sites_only else reason_verdict
-    for reference in _listed(raw.get("reasonReference")):
+    for reference in dicts_in(raw.get("reasonReference")):
         condition = _resolved(reference, raw, conditions)
         if condition is not None:
-            sites = _listed(condition.get("bodySite"))
+            sites = dicts_in(condition.get("bodySite"))
             found = {verdict(condition.get("code"))} | {site_verdict(s) for s in sites}
             yield HAMSTRING if HAMSTRING in found else OTHER if OTHER in found else ""
         elif isinstance(reference.get("display"), str):
             yield verdict({"text": reference["display"]})
-    for concept in _listed(raw.get("reasonCode")):
+    for concept in dicts_in(raw.get("reasonCode")):
         yield verdict(concept)
-    for dosage in _listed(raw.get("dosageInstruction")):
+    for dosage in dicts_in(raw.get("dosageInstruction")):
         yield verdict(dosage.get("asNeededCodeableConcept"))
     if raw.get("resourceType") in ("ServiceRequest", "Procedure"):
-        for site in _listed(raw.get("bodySite")):
+        for site in dicts_in(raw.get("bodySite")):
             yield site_verdict(site)
 
 
@@ -84,7 +85,7 @@ def reason_verdict(concept: Any) -> str:
         return HAMSTRING
     if concept_set("other-body-site").matches_concept(concept):
         return OTHER
-    codings = _listed(concept.get("coding"))
+    codings = dicts_in(concept.get("coding"))
     texts = [t for t in [concept.get("text"), *(c.get("display") for c in codings)]
              if isinstance(t, str) and _WORD.search(t.lower())]
     if texts:
@@ -116,9 +117,9 @@ def _names_nothing(text: str) -> bool:
 
 def _order_texts(raw: dict[str, Any]) -> list[str]:
     code = raw["code"] if isinstance(raw.get("code"), dict) else {}
-    texts = [code.get("text"), *(c.get("display") for c in _listed(code.get("coding")))]
-    texts += [d.get("text") for d in _listed(raw.get("orderDetail"))]
-    texts += [n.get("text") for n in _listed(raw.get("note"))] + [raw.get("patientInstruction")]
+    texts = [code.get("text"), *(c.get("display") for c in dicts_in(code.get("coding")))]
+    texts += [d.get("text") for d in dicts_in(raw.get("orderDetail"))]
+    texts += [n.get("text") for n in dicts_in(raw.get("note"))] + [raw.get("patientInstruction")]
     return [t for t in texts if isinstance(t, str)]
 
 
@@ -127,10 +128,10 @@ def _sig_texts(raw: dict[str, Any]) -> list[str]:
     patient instruction and additional instructions, the notes, and the drug's own text (a whole sig)."""
     concept = medication_concept(raw)
     texts = [concept.get("text") if concept is not None else None]
-    for dosage in _listed(raw.get("dosageInstruction")):
+    for dosage in dicts_in(raw.get("dosageInstruction")):
         texts += [dosage.get("text"), dosage.get("patientInstruction")]
-        texts += [c.get("text") for c in _listed(dosage.get("additionalInstruction"))]
-    texts += [n.get("text") for n in _listed(raw.get("note"))]
+        texts += [c.get("text") for c in dicts_in(dosage.get("additionalInstruction"))]
+    texts += [n.get("text") for n in dicts_in(raw.get("note"))]
     return [t for t in texts if isinstance(t, str)]
 
 
@@ -141,15 +142,16 @@ def _resolved(reference: dict[str, Any], raw: dict[str, Any],
     if not isinstance(ref, str):
         return None
     if ref.startswith("#"):
-        return next((c for c in _listed(raw.get("contained"))
-                     if c.get("resourceType") == "Condition" and c.get("id") == ref[1:]), None)
+        return contained_condition(raw, ref)
     if ref.startswith("urn:uuid:"):
         return conditions.get(f"Condition/{ref[9:]}")
     parts = ref.split("/_history/")[0].rstrip("/").split("/")
     return conditions.get("/".join(parts[-2:])) if len(parts) >= 2 and parts[-2] == "Condition" else None
 
 
-def _listed(value: Any) -> list[dict[str, Any]]:
-    """The dicts of a repeating element (one object where R4 has an array is read as a list of one)."""
-    items = value if isinstance(value, list) else [value]
-    return [v for v in items if isinstance(v, dict)]
+def contained_condition(raw: dict[str, Any], reference: Any) -> dict[str, Any] | None:
+    """The Condition contained in `raw` that a local reference ('#dx1') names, or None."""
+    if not isinstance(reference, str) or not reference.startswith("#"):
+        return None
+    return next((c for c in dicts_in(raw.get("contained"))
+                 if c.get("resourceType") == "Condition" and c.get("id") == reference[1:]), None)

@@ -84,3 +84,10 @@ def _list_without_empty(value: list[Any]) -> list[Any]:
         if item or item is False or item == 0:
             out.append(item)
     return out
+
+
+def dicts_in(value: Any) -> list[dict[str, Any]]:
+    """The objects of a repeating element as senders write it: one object where R4 has an array is read as a
+    list of one; anything else that is not an object (a string, a number, null) is left out."""
+    items = value if isinstance(value, list) else [value]
+    return [item for item in items if isinstance(item, dict)]

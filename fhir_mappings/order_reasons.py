@@ -19,6 +19,8 @@ from fhir.resources.R4B.condition import Condition
 
 from cards.facts import HamstringInjury
 from fhir_mappings.conditions import open_hamstring_injury
+from fhir_mappings.indications import contained_condition
+from fhir_mappings.json_hygiene import dicts_in
 from fhir_mappings.record import Read
 from fhir_mappings.terminology import concept_set
 from fhir_mappings.therapy import is_physical_therapy
@@ -45,25 +47,20 @@ def order_reason_injuries(drafts: Iterable[Read[Any]], recorded_requests: Iterab
     return tuple(found.values())
 
 
-def _listed(value: Any) -> list[dict[str, Any]]:
-    items = value if isinstance(value, list) else [value]
-    return [item for item in items if isinstance(item, dict)]
-
-
 def _coded_reasons(raw: dict[str, Any]) -> list[HamstringInjury]:
     hamstring, high_grade = concept_set("hamstring-injury"), concept_set("high-grade-hamstring-injury")
     return [HamstringInjury(label=_label(reason), basis="order-reason",
                             is_high_grade=high_grade.matches_concept(reason))
-            for reason in _listed(raw.get("reasonCode")) if hamstring.matches_concept(reason)]
+            for reason in dicts_in(raw.get("reasonCode")) if hamstring.matches_concept(reason)]
 
 
 def _referenced_reasons(raw: dict[str, Any], conditions: dict[str, Read[Condition]],
                         subject_ref: str | None = None) -> list[HamstringInjury]:
     hamstring, high_grade = concept_set("hamstring-injury"), concept_set("high-grade-hamstring-injury")
     found = []
-    for reference in _listed(raw.get("reasonReference")):
+    for reference in dicts_in(raw.get("reasonReference")):
         target = _condition_id(reference.get("reference"))
-        contained = _contained_condition(raw, reference.get("reference"))
+        contained = contained_condition(raw, reference.get("reference"))
         if contained is not None:  # '#id': the Condition travels inside the order (Epic); its own id is local
             injury = open_hamstring_injury(Read(contained, subject_ref))
             if injury is not None:
@@ -78,14 +75,6 @@ def _referenced_reasons(raw: dict[str, Any], conditions: dict[str, Read[Conditio
     return found
 
 
-def _contained_condition(raw: dict[str, Any], reference: Any) -> dict[str, Any] | None:
-    """The contained Condition a local reference ('#dx1') names, or None."""
-    if not isinstance(reference, str) or not reference.startswith("#"):
-        return None
-    return next((c for c in _listed(raw.get("contained"))
-                 if c.get("resourceType") == "Condition" and c.get("id") == reference[1:]), None)
-
-
 def _condition_id(reference: Any) -> str | None:
     """The id in a relative or absolute reference to a Condition (`Condition/x`, `https://.../Condition/x`)."""
     if not isinstance(reference, str):
@@ -96,6 +85,6 @@ def _condition_id(reference: Any) -> str | None:
 
 def _label(concept: dict[str, Any]) -> str:
     text = concept.get("text")
-    displays = [c.get("display") for c in _listed(concept.get("coding"))]
+    displays = [c.get("display") for c in dicts_in(concept.get("coding"))]
     label = next((t for t in [text, *displays] if isinstance(t, str) and t.strip()), None)
     return label.strip() if label else "Hamstring condition"
